@@ -1,0 +1,124 @@
+"""REST API of the organisation app; the same selectors and services as the pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.decorators import action, api_view
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+
+from community import selectors, services
+from community.models import Community, Membership, Notification
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    role_label = serializers.CharField(source="get_role_display", read_only=True)
+    unit = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Membership
+        fields = ["id", "role", "role_label", "street", "community", "department", "unit"]
+
+    def get_unit(self, obj: Membership) -> str | None:
+        return str(obj.unit) if obj.unit else None
+
+
+class MeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.CharField()
+    phone = serializers.CharField(allow_null=True)
+    language = serializers.CharField()
+    roles = serializers.ListField(child=serializers.CharField())
+    memberships = MembershipSerializer(many=True)
+
+
+@extend_schema(responses=MeSerializer)
+@api_view(["GET"])
+def me(request: Request) -> Response:
+    """Who is signed in, and the roles they hold."""
+    user = request.user
+    data = {
+        "id": user.pk,
+        "username": user.get_username(),
+        "name": user.name,
+        "phone": user.phone,
+        "language": user.language,
+        "roles": selectors.roles_of(user),
+        "memberships": user.active_memberships,
+    }
+    return Response(MeSerializer(data).data)
+
+
+class CommunitySerializer(serializers.ModelSerializer):
+    street_name = serializers.CharField(source="street.name", read_only=True)
+
+    class Meta:
+        model = Community
+        fields = ["id", "name", "street", "street_name", "address", "phone"]
+
+
+class CommunityViewSet(viewsets.ReadOnlyModelViewSet):
+    """Communities the caller works in or oversees; others are 404."""
+
+    serializer_class = CommunitySerializer
+    ordering_fields = ["name"]
+    filterset_fields = ["street"]
+
+    def get_queryset(self) -> QuerySet[Community]:
+        return selectors.communities_with_street(self.request.user).order_by("name", "pk")
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    read = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "title", "body", "link", "created_at", "read_at", "read"]
+
+    def get_read(self, obj: Notification) -> bool:
+        return obj.read_at is not None
+
+
+class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The caller's own in-portal notifications, newest first."""
+
+    serializer_class = NotificationSerializer
+    ordering_fields = ["created_at"]
+
+    def get_queryset(self) -> QuerySet[Notification]:
+        rows = Notification.objects.inbox(self.request.user)
+        if self.request.query_params.get("unread") in {"1", "true"}:
+            rows = rows.unread()
+        return rows
+
+    @extend_schema(request=None, responses=NotificationSerializer)
+    @action(detail=True, methods=["post"])
+    def read(self, request: Request, pk: str | None = None) -> Response:
+        notification = self.get_object()
+        services.notification_mark_read(notification=notification, user=request.user)
+        return Response(self.get_serializer(notification).data)
+
+    @extend_schema(
+        request=None,
+        responses=inline_serializer("ReadAll", {"marked": serializers.IntegerField()}),
+    )
+    @action(detail=False, methods=["post"], url_path="read-all")
+    def read_all(self, request: Request) -> Response:
+        return Response({"marked": services.notifications_mark_all_read(user=request.user)})
+
+
+class TokenView(ObtainAuthToken):
+    """Trade a username (or mobile number) and password for an API token.
+
+    Goes through django-axes like the login page: 5 failures lock the pair.
+    """
+
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"

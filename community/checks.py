@@ -1,0 +1,36 @@
+"""System checks for settings that must agree with each other."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import Error, Tags, Warning, register
+
+
+@register(Tags.compatibility, deploy=True)
+def production_settings_agree(app_configs: Any = None, **kwargs: Any) -> list[Error | Warning]:
+    problems: list[Error | Warning] = []
+    if not settings.PRODUCTION:
+        return problems
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        problems.append(
+            Error(
+                "Celery runs tasks in-process in production.",
+                hint="Set CELERY_BROKER_URL to the Redis broker and run a worker and beat.",
+                id="tongxin.E001",
+            )
+        )
+    if settings.EMAIL_BACKEND.endswith(("console.EmailBackend", "locmem.EmailBackend")):
+        problems.append(
+            Warning(
+                "E-mail notifications are printed, not sent.",
+                hint="Set EMAIL_URL, e.g. smtp+tls://user:password@smtp.example.com:587.",
+                id="tongxin.W001",
+            )
+        )
+    if settings.TIME_ZONE != "Asia/Shanghai" or not settings.USE_TZ:
+        problems.append(
+            Error("Deadlines assume Asia/Shanghai with USE_TZ on.", id="tongxin.E002")
+        )
+    return problems

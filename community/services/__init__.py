@@ -1,0 +1,29 @@
+"""Writes of the organisation app. Each service is keyword-only and takes the actor."""
+
+from community.services.memberships import (
+    can_grant,
+    membership_grant,
+    membership_revoke,
+    user_set_language,
+)
+from community.services.notifications import (
+    notification_deliver,
+    notification_mark_read,
+    notifications_mark_all_read,
+    notifications_sweep,
+    notify,
+    notify_unit,
+)
+
+__all__ = [
+    "can_grant",
+    "membership_grant",
+    "membership_revoke",
+    "notification_deliver",
+    "notification_mark_read",
+    "notifications_mark_all_read",
+    "notifications_sweep",
+    "notify",
+    "notify_unit",
+    "user_set_language",
+]

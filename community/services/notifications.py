@@ -1,0 +1,339 @@
+"""The notifications outbox: write in the caller's transaction, deliver after commit.
+
+``notify`` and ``notify_unit`` only write rows; they must be called inside the
+transaction of the change they report, so a rolled-back change leaves no
+message behind. Rows that need sending (e-mail, group bot) are handed to
+Celery once the transaction commits. If the broker is down at that moment,
+the hand-off is logged and dropped: the row stays pending and the beat sweep
+(``notifications_sweep``) hands it over again later. ``notification_deliver``
+claims a row with a compare-and-swap update before sending, so two workers
+given the same row never both send it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import urllib.error
+import urllib.request
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.functional import Promise
+
+from community.models import (
+    BotKind,
+    Channel,
+    Community,
+    DeliveryStatus,
+    Department,
+    Notification,
+    Street,
+    User,
+)
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6
+# Wait before attempt n+1 after n failures; the last one gives up.
+RETRY_DELAYS = [
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=6),
+]
+# A row claimed this long ago whose worker never reported back is taken to
+# be lost with its worker and is handed out again.
+STALE_CLAIM = timedelta(minutes=10)
+SWEEP_BATCH = 500
+
+Text = str | Promise
+
+
+class DeliveryError(Exception):
+    """A channel refused or failed to take a message; the outbox retries."""
+
+
+def _render(text: Text, params: Mapping[str, Any], language: str) -> str:
+    """Render ``text % params`` in the reader's language."""
+    with translation.override(language):
+        values = {k: str(v) for k, v in params.items()}
+        return str(text) % values if values else str(text)
+
+
+def _queue_on_commit(rows: Iterable[Notification]) -> None:
+    ids = [n.pk for n in rows if n.status == DeliveryStatus.PENDING]
+    if ids:
+        # robust: an exception here must never reach the user who acted.
+        transaction.on_commit(partial(_hand_to_broker, ids), robust=True)
+
+
+def _hand_to_broker(ids: list[int]) -> None:
+    from community.tasks import deliver_notification
+
+    for pk in ids:
+        try:
+            deliver_notification.delay(pk)
+        except Exception:  # noqa: BLE001 - kombu raises several kinds when the broker is away
+            logger.warning(
+                "Broker unavailable; notification %s stays pending for the sweep", pk
+            )
+            return
+
+
+def _create(*, dedupe_key: str, **fields: Any) -> Notification | None:
+    """Insert the row unless this exact message was already written."""
+    with transaction.atomic():  # a savepoint: a duplicate must not spoil the caller
+        row, created = Notification.objects.get_or_create(dedupe_key=dedupe_key, defaults=fields)
+    return row if created else None
+
+
+def notify(
+    *,
+    recipient: User,
+    kind: str,
+    title: Text,
+    body: Text = "",
+    params: Mapping[str, Any] | None = None,
+    link: str = "",
+    key: str,
+) -> list[Notification]:
+    """Tell one person something, in the portal and by e-mail if they have one.
+
+    ``key`` names the event (e.g. ``membership:42:granted``); the same key for
+    the same person never makes a second message. Texts are rendered in the
+    recipient's language. Returns the rows written (none if already written).
+    """
+    params = params or {}
+    language = recipient.language or settings.LANGUAGE_CODE
+    common = {
+        "recipient": recipient,
+        "kind": kind,
+        "title": _render(title, params, language)[:200],
+        "body": _render(body, params, language),
+        "link": link,
+    }
+    rows: list[Notification] = []
+    in_app = _create(
+        dedupe_key=f"{key}:{recipient.pk}:{Channel.IN_APP}",
+        channel=Channel.IN_APP,
+        # The portal shows the row as soon as it is committed: nothing to send.
+        status=DeliveryStatus.SENT,
+        sent_at=timezone.now(),
+        **common,
+    )
+    if in_app:
+        rows.append(in_app)
+    if recipient.email and recipient.email_notifications:
+        email = _create(
+            dedupe_key=f"{key}:{recipient.pk}:{Channel.EMAIL}",
+            channel=Channel.EMAIL,
+            target=recipient.email,
+            options={"language": language},
+            **common,
+        )
+        if email:
+            rows.append(email)
+    _queue_on_commit(rows)
+    return rows
+
+
+def notify_unit(
+    *,
+    unit: Street | Community | Department,
+    kind: str,
+    title: Text,
+    body: Text = "",
+    params: Mapping[str, Any] | None = None,
+    link: str = "",
+    key: str,
+    mention: Iterable[User] = (),
+) -> Notification | None:
+    """Post to a unit's staff group bot (WeCom/DingTalk), if it has one.
+
+    ``mention`` lists people to @ by mobile number. Group texts are Chinese,
+    the language of the group.
+    """
+    if not unit.bot_webhook_url:
+        return None
+    params = params or {}
+    row = _create(
+        dedupe_key=f"{key}:{unit._meta.model_name}:{unit.pk}:{Channel.WEBHOOK}",
+        recipient=None,
+        kind=kind,
+        channel=Channel.WEBHOOK,
+        title=_render(title, params, settings.LANGUAGE_CODE)[:200],
+        body=_render(body, params, settings.LANGUAGE_CODE),
+        link=link,
+        target=unit.bot_webhook_url,
+        options={
+            "bot_kind": unit.bot_kind,
+            "mention_mobiles": [u.phone for u in mention if u.phone],
+        },
+    )
+    if row:
+        _queue_on_commit([row])
+    return row
+
+
+# --- Delivery ------------------------------------------------------------------
+
+
+def notification_deliver(*, notification_id: int) -> Notification | None:
+    """Send one pending row. Safe to call twice, or for a row already sent.
+
+    Steps: claim the row (pending and due → sending, attempts + 1) with one
+    conditional UPDATE, so only one caller can win it; send outside any
+    transaction (a slow bot must not hold a database lock); record sent, or
+    pending again with a back-off, or failed after the last attempt.
+    Returns the row if this call sent or tried it, else None.
+    """
+    now = timezone.now()
+    claimed = Notification.objects.filter(
+        pk=notification_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now
+    ).update(status=DeliveryStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    if not claimed:
+        return None
+    row = Notification.objects.get(pk=notification_id)
+    try:
+        _send(row)
+    except DeliveryError as exc:
+        _record_failure(row, str(exc))
+    else:
+        row.status = DeliveryStatus.SENT
+        row.sent_at = timezone.now()
+        row.last_error = ""
+        row.save(update_fields=["status", "sent_at", "last_error"])
+    return row
+
+
+def _record_failure(row: Notification, error: str) -> None:
+    row.last_error = error[:2000]
+    if row.attempts >= MAX_ATTEMPTS:
+        row.status = DeliveryStatus.FAILED
+        logger.error("Notification %s failed for good: %s", row.pk, error)
+    else:
+        row.status = DeliveryStatus.PENDING
+        row.next_attempt_at = timezone.now() + RETRY_DELAYS[row.attempts - 1]
+        logger.warning("Notification %s attempt %s failed: %s", row.pk, row.attempts, error)
+    row.save(update_fields=["status", "last_error", "next_attempt_at"])
+
+
+def _absolute(link: str) -> str:
+    if not link or link.startswith(("http://", "https://")):
+        return link
+    return settings.SITE_URL.rstrip("/") + link
+
+
+def _send(row: Notification) -> None:
+    if row.channel == Channel.EMAIL:
+        _send_email(row)
+    elif row.channel == Channel.WEBHOOK:
+        _send_webhook(row)
+    # In-app rows are written as sent and never reach here.
+
+
+def _send_email(row: Notification) -> None:
+    language = row.options.get("language", settings.LANGUAGE_CODE)
+    with translation.override(language):
+        body = render_to_string(
+            "emails/community/notification-body.txt",
+            {"notification": row, "url": _absolute(row.link)},
+        )
+        subject = render_to_string(
+            "emails/community/notification-subject.txt", {"notification": row}
+        )
+    message = EmailMessage(" ".join(subject.split()), body, to=[row.target])
+    try:
+        message.send()
+    except OSError as exc:  # SMTP errors are OSErrors; so are refused connections
+        raise DeliveryError(f"e-mail: {exc}") from exc
+
+
+def _webhook_payload(row: Notification) -> dict[str, Any]:
+    text = "\n".join(part for part in (row.title, row.body, _absolute(row.link)) if part)
+    mobiles = row.options.get("mention_mobiles", [])
+    kind = row.options.get("bot_kind", BotKind.GENERIC)
+    if kind == BotKind.WECOM:
+        return {"msgtype": "text", "text": {"content": text, "mentioned_mobile_list": mobiles}}
+    if kind == BotKind.DINGTALK:
+        return {"msgtype": "text", "text": {"content": text}, "at": {"atMobiles": mobiles}}
+    return {
+        "kind": row.kind,
+        "title": row.title,
+        "body": row.body,
+        "link": _absolute(row.link),
+        "mention_mobiles": mobiles,
+    }
+
+
+def _send_webhook(row: Notification) -> None:
+    if row.target.startswith("http://") and not settings.NOTIFY_WEBHOOK_ALLOW_HTTP:
+        raise DeliveryError("webhook: plain http is not allowed in production")
+    data = json.dumps(_webhook_payload(row), ensure_ascii=False).encode()
+    request = urllib.request.Request(
+        row.target,
+        data=data,
+        headers={"Content-Type": "application/json; charset=utf-8"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=settings.NOTIFY_WEBHOOK_TIMEOUT) as resp:
+            answer = resp.read(65536)
+    except (urllib.error.URLError, OSError) as exc:
+        raise DeliveryError(f"webhook: {exc}") from exc
+    # WeCom and DingTalk answer 200 with {"errcode": N}; anything but 0 failed.
+    try:
+        errcode = json.loads(answer or b"{}").get("errcode", 0)
+    except (ValueError, AttributeError):
+        errcode = 0
+    if errcode:
+        raise DeliveryError(f"webhook: bot answered errcode {errcode}: {answer[:200]!r}")
+
+
+def notifications_sweep(*, now: datetime | None = None) -> list[int]:
+    """Find rows still owed a delivery and hand them to the broker again.
+
+    Steps: release claims whose worker died (sending for longer than
+    STALE_CLAIM) back to pending; list pending rows that are due; queue a
+    delivery for each. Re-queuing a row that a worker is about to send is
+    harmless: the claim in ``notification_deliver`` lets only one send it.
+    Returns the ids queued.
+    """
+    now = now or timezone.now()
+    Notification.objects.filter(
+        status=DeliveryStatus.SENDING, claimed_at__lt=now - STALE_CLAIM
+    ).update(status=DeliveryStatus.PENDING, next_attempt_at=now)
+    due = list(
+        Notification.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at", "id")
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+    _hand_to_broker(due)
+    return due
+
+
+# --- Reading ---------------------------------------------------------------------
+
+
+def notification_mark_read(*, notification: Notification, user: User) -> Notification:
+    """Mark one of ``user``'s own notifications read (a no-op if it already is)."""
+    if notification.recipient_id != user.pk:
+        raise Notification.DoesNotExist  # another person's: it does not exist for them
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def notifications_mark_all_read(*, user: User) -> int:
+    return Notification.objects.inbox(user).unread().update(read_at=timezone.now())

@@ -1,0 +1,47 @@
+"""Root URLs: the only place (with settings) that sees every app."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from community import api, views
+
+router = DefaultRouter()
+router.register("communities", api.CommunityViewSet, basename="api-community")
+router.register("notifications", api.NotificationViewSet, basename="api-notification")
+
+admin.site.site_header = _("Tongxin administration")
+admin.site.site_title = _("Tongxin")
+admin.site.index_title = _("Organisation and people")
+
+api_v1 = [
+    path("me/", api.me, name="api-me"),
+    path("auth/token/", api.TokenView.as_view(), name="api-token"),
+    path("", include(router.urls)),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("home/<str:role>/", views.role_home, name="role-home"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/setlang/", views.set_language, name="set_language"),
+    path("org/communities/<int:pk>/", views.community_detail, name="community-detail"),
+    path("org/streets/<int:pk>/", views.street_detail, name="street-detail"),
+    path("org/departments/<int:pk>/", views.department_detail, name="department-detail"),
+    path("notifications/", views.notification_list, name="notification-list"),
+    path(
+        "notifications/<int:pk>/open/", views.notification_open, name="notification-open"
+    ),
+    path(
+        "notifications/read-all/", views.notification_read_all, name="notification-read-all"
+    ),
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
