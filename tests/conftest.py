@@ -28,3 +28,12 @@ def unavailable(reason: str) -> None:
 @pytest.fixture(autouse=True)
 def _clean_cache() -> None:
     cache.clear()
+
+
+@pytest.fixture
+def bot():
+    """A local group-bot server; see tests.helpers.bot_server."""
+    from tests.helpers import bot_server
+
+    with bot_server() as server:
+        yield server
