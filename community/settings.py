@@ -48,7 +48,7 @@ if PRODUCTION and DEBUG:
 
 if PRODUCTION:
     SECRET_KEY = _require("SECRET_KEY")
-    if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure"):
+    if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure"):
         raise ImproperlyConfigured(
             "SECRET_KEY is too weak for production: use 50+ random characters "
             '(python -c "import secrets; print(secrets.token_urlsafe(64))").'
@@ -325,7 +325,7 @@ SPECTACULAR_SETTINGS = {
 
 # --- Content security policy ------------------------------------------------------
 # Everything is served from our own origin (no CDN); the API docs page needs
-# inline script and blob workers, which its view allows for itself.
+# inline styles, which its view allows for itself (community/urls.py).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],

@@ -1,0 +1,83 @@
+"""Settings fail closed: production refuses to start without what it needs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+GOOD_KEY = "k" * 20 + "-production-secret-0123456789-abcdefghijklmnop"
+
+PRODUCTION = {
+    "DJANGO_ENV": "production",
+    "SECRET_KEY": GOOD_KEY,
+    "ALLOWED_HOSTS": "tongxin.example.cn",
+    "DATABASE_URL": "postgres://tongxin:secret@db.internal:5432/tongxin",
+    "CELERY_BROKER_URL": "redis://redis.internal:6379/0",
+    "EMAIL_URL": "smtp+tls://portal:secret@smtp.example.cn:587",
+}
+SCRUB = ("DJANGO_ENV", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CELERY_BROKER_URL", "DEBUG")
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in SCRUB}
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def _without(name: str) -> dict[str, str]:
+    return {k: v for k, v in PRODUCTION.items() if k != name}
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (_without("SECRET_KEY"), "SECRET_KEY must be set"),
+        ({**PRODUCTION, "SECRET_KEY": "short"}, "SECRET_KEY is too weak"),
+        ({**PRODUCTION, "SECRET_KEY": "k" * 60}, "SECRET_KEY is too weak"),
+        (_without("ALLOWED_HOSTS"), "ALLOWED_HOSTS must be set"),
+        (_without("DATABASE_URL"), "DATABASE_URL must be set"),
+        (_without("CELERY_BROKER_URL"), "CELERY_BROKER_URL must be set"),
+        ({**PRODUCTION, "DATABASE_URL": "sqlite:////tmp/x.db"}, "Production runs on PostgreSQL"),
+        ({**PRODUCTION, "DEBUG": "true"}, "DEBUG must be off"),
+        ({"DJANGO_ENV": "staging"}, "DJANGO_ENV must be"),
+    ],
+)
+def test_production_refuses_to_start_without_what_it_needs(env, message):
+    result = manage("check", **env)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("url", ["not a url", "mysql://root@localhost/x", "postgres://"])
+def test_a_malformed_database_url_gets_one_clear_line(url):
+    result = manage("check", DATABASE_URL=url)
+    assert result.returncode == 2
+    assert "DATABASE_URL" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_complete_production_settings_pass_the_deploy_check():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_production_warns_when_email_would_only_be_printed():
+    result = manage(
+        "check", "--deploy", **{**PRODUCTION, "EMAIL_URL": "consolemail://"}
+    )
+    assert "tongxin.W001" in result.stderr + result.stdout
