@@ -37,3 +37,59 @@ def bot():
 
     with bot_server() as server:
         yield server
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``services`` need the broker configured; the rest need it off.
+
+    ``make test`` runs pytest twice: once with tasks in-process (``-m "not
+    services"``) and once with CELERY_BROKER_URL set (``-m services``). A
+    services test picked up by the first run is skipped there, not failed, as
+    the second run covers it.
+    """
+    from django.conf import settings
+
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        skip = pytest.mark.skip(reason="needs the broker: run `make test` (services phase)")
+        for item in items:
+            if "services" in item.keywords:
+                item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def broker_url() -> str:
+    """The shared Redis broker the services tests publish to, checked to be up."""
+    from urllib.parse import urlsplit
+
+    from django.conf import settings
+
+    from tests.helpers import port_open
+
+    url = settings.CELERY_BROKER_URL
+    parts = urlsplit(url)
+    if not port_open(parts.hostname or "127.0.0.1", parts.port or 6379):
+        unavailable(f"Redis broker at {url} is not reachable; start redis-server or see README")
+    return url
+
+
+@pytest.fixture(scope="session")
+def worker_db_url(django_db_setup) -> str:
+    """The test database as a URL a worker process can open."""
+    from django.db import connection
+
+    from tests.helpers import database_url
+
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        unavailable("a worker cannot share an in-memory SQLite database: set SQLITE_TEST_NAME")
+    return database_url(connection.settings_dict)
+
+
+@pytest.fixture(scope="session")
+def worker(broker_url: str, worker_db_url: str, tmp_path_factory: pytest.TempPathFactory):
+    """One real Celery worker for the session, on the shared broker."""
+    from tests.helpers import celery_worker
+
+    with celery_worker(
+        broker_url=broker_url, db_url=worker_db_url, logdir=tmp_path_factory.mktemp("worker")
+    ) as proc:
+        yield proc

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 
 @dataclass
@@ -74,3 +81,117 @@ def wait_for(check: Callable[[], Any], timeout: float = 30.0, what: str = "condi
             return result
         time.sleep(0.1)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+# --- Real services: a Celery worker process, a private redis-server --------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def database_url(settings_dict: dict[str, Any]) -> str:
+    """The URL of the database the tests run on, for a worker process to share."""
+    if settings_dict["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{Path(settings_dict['NAME']).resolve()}"
+    user = quote(settings_dict.get("USER") or "")
+    password = quote(settings_dict.get("PASSWORD") or "")
+    auth = f"{user}:{password}@" if password else f"{user}@"
+    host = settings_dict.get("HOST") or "127.0.0.1"
+    port = settings_dict.get("PORT") or 5432
+    return f"postgres://{auth}{host}:{port}/{settings_dict['NAME']}"
+
+
+@dataclass
+class Worker:
+    process: subprocess.Popen[bytes]
+    name: str
+    logfile: Path
+
+    def log(self) -> str:
+        return self.logfile.read_text(errors="replace") if self.logfile.exists() else ""
+
+
+@contextmanager
+def celery_worker(*, broker_url: str, db_url: str, logdir: Path) -> Iterator[Worker]:
+    """A real ``celery worker`` process on ``broker_url`` using the tests' database."""
+    name = f"tongxin-test-{uuid.uuid4().hex[:8]}@localhost"
+    logfile = logdir / f"{name.split('@')[0]}.log"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "community.settings",
+        "CELERY_BROKER_URL": broker_url,
+        "DATABASE_URL": db_url,
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable, "-m", "celery", "-A", "community", "worker",
+            "--pool=solo", "--queues=notifications,default", f"--hostname={name}",
+            "--without-gossip", "--without-mingle", "--without-heartbeat",
+            "--loglevel=INFO", f"--logfile={logfile}",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    worker = Worker(process=process, name=name, logfile=logfile)
+    try:
+        wait_for(
+            lambda: process.poll() is not None or " ready." in worker.log(),
+            timeout=60,
+            what=f"celery worker {name} to start",
+        )
+        if process.poll() is not None:
+            raise AssertionError(f"celery worker exited early:\n{worker.log()[-3000:]}")
+        yield worker
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def redis_server(port: int) -> Iterator[subprocess.Popen[bytes]]:
+    """A private, throw-away redis-server: the only kind a test may stop."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise FileNotFoundError("redis-server")
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(lambda: port_open("127.0.0.1", port), timeout=15, what="redis-server")
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@contextmanager
+def use_broker(url: str) -> Iterator[None]:
+    """Point this process's Celery app at another broker for a while.
+
+    Celery reads CELERY_BROKER_URL from the environment before its own
+    configuration, so both are switched.
+    """
+    from community.celery import app
+
+    previous_conf = app.conf.broker_url
+    previous_env = os.environ.get("CELERY_BROKER_URL")
+    os.environ["CELERY_BROKER_URL"] = url
+    app.conf.broker_url = url
+    app._after_fork()  # drop pooled connections to the previous broker
+    try:
+        yield
+    finally:
+        if previous_env is None:
+            os.environ.pop("CELERY_BROKER_URL", None)
+        else:
+            os.environ["CELERY_BROKER_URL"] = previous_env
+        app.conf.broker_url = previous_conf
+        app._after_fork()
