@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -14,10 +14,15 @@ from community.errors import DomainError
 from community.models import Community, Department, Membership, Notification, Street, User
 
 
+def _actor(request: HttpRequest) -> User:
+    # The admin site lets only signed-in staff in.
+    return cast(User, request.user)
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
     fk_name = "user"
-    fields = ["role", "street", "community", "department", "granted_by", "revoked_at"]
+    fields = ("role", "street", "community", "department", "granted_by", "revoked_at")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -46,7 +51,14 @@ class UserAdmin(DjangoUserAdmin):
             None,
             {
                 "classes": ("wide",),
-                "fields": ("username", "name", "phone", "usable_password", "password1", "password2"),
+                "fields": (
+                    "username",
+                    "name",
+                    "phone",
+                    "usable_password",
+                    "password1",
+                    "password2",
+                ),
             },
         ),
     )
@@ -95,7 +107,9 @@ class MembershipAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
         form_class = super().get_form(request, obj, change=change, **kwargs)
 
         class GrantForm(form_class):  # type: ignore[valid-type,misc]
@@ -103,7 +117,7 @@ class MembershipAdmin(admin.ModelAdmin):
                 data = super().clean()
                 unit = data.get("community") or data.get("street") or data.get("department")
                 role = data.get("role")
-                if role and not services.can_grant(actor=request.user, role=role, unit=unit):
+                if role and not services.can_grant(actor=_actor(request), role=role, unit=unit):
                     raise ValidationError(_("You may not appoint this role here."))
                 return data
 
@@ -112,7 +126,7 @@ class MembershipAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Membership, form: Any, change: bool) -> None:
         try:
             saved = services.membership_grant(
-                user=obj.user, role=obj.role, unit=obj.unit, actor=request.user
+                user=obj.user, role=obj.role, unit=obj.unit, actor=_actor(request)
             )
         except DomainError as exc:
             raise PermissionDenied(exc.message) from exc
@@ -125,7 +139,7 @@ class MembershipAdmin(admin.ModelAdmin):
             "user", "street", "community", "department"
         ):
             try:
-                services.membership_revoke(membership=membership, actor=request.user)
+                services.membership_revoke(membership=membership, actor=_actor(request))
                 ended += 1
             except DomainError as exc:
                 self.message_user(request, f"{membership}: {exc.message}", messages.ERROR)

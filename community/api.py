@@ -5,18 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema, inline_serializer
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.exceptions import ValidationError
 from rest_framework.decorators import action, api_view
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
 from community import selectors, services
+from community.http import api_user
 from community.models import Community, Membership, Notification
 
 
@@ -46,7 +47,7 @@ class MeSerializer(serializers.Serializer):
 @api_view(["GET"])
 def me(request: Request) -> Response:
     """Who is signed in, and the roles they hold."""
-    user = request.user
+    user = api_user(request)
     data = {
         "id": user.pk,
         "username": user.get_username(),
@@ -70,6 +71,7 @@ class CommunitySerializer(serializers.ModelSerializer):
 class CommunityViewSet(viewsets.ReadOnlyModelViewSet):
     """Communities the caller works in or oversees; others are 404."""
 
+    queryset = Community.objects.none()  # for the schema; requests use get_queryset
     serializer_class = CommunitySerializer
     ordering_fields = ["name"]
     filterset_fields = ["street"]
@@ -92,6 +94,7 @@ class NotificationSerializer(serializers.ModelSerializer):
 class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """The caller's own in-portal notifications, newest first."""
 
+    queryset = Notification.objects.none()  # for the schema; requests use get_queryset
     serializer_class = NotificationSerializer
     ordering_fields = ["created_at"]
 
@@ -105,7 +108,7 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def read(self, request: Request, pk: str | None = None) -> Response:
         notification = self.get_object()
-        services.notification_mark_read(notification=notification, user=request.user)
+        services.notification_mark_read(notification=notification, user=api_user(request))
         return Response(self.get_serializer(notification).data)
 
     @extend_schema(
@@ -114,7 +117,7 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     )
     @action(detail=False, methods=["post"], url_path="read-all")
     def read_all(self, request: Request) -> Response:
-        return Response({"marked": services.notifications_mark_all_read(user=request.user)})
+        return Response({"marked": services.notifications_mark_all_read(user=api_user(request))})
 
 
 class TokenView(ObtainAuthToken):

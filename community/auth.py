@@ -22,7 +22,7 @@ def find_user(login: str) -> Any | None:
 
 
 class UsernameOrPhoneBackend(ModelBackend):
-    def authenticate(
+    def authenticate(  # type: ignore[override]  # stubs narrow BaseBackend's signature
         self,
         request: HttpRequest | None,
         username: str | None = None,

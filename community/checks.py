@@ -30,7 +30,5 @@ def production_settings_agree(app_configs: Any = None, **kwargs: Any) -> list[Er
             )
         )
     if settings.TIME_ZONE != "Asia/Shanghai" or not settings.USE_TZ:
-        problems.append(
-            Error("Deadlines assume Asia/Shanghai with USE_TZ on.", id="tongxin.E002")
-        )
+        problems.append(Error("Deadlines assume Asia/Shanghai with USE_TZ on.", id="tongxin.E002"))
     return problems

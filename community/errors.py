@@ -6,15 +6,18 @@ sees a stack trace for something they can fix.
 
 from __future__ import annotations
 
+from django.utils.functional import Promise
+
 
 class DomainError(Exception):
     """Something the user asked for cannot be done; ``message`` says why."""
 
     status_code = 400
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str | Promise) -> None:
+        # Rendered now, in the language of the request that raised it.
+        self.message = str(message)
+        super().__init__(self.message)
 
 
 class NotAllowed(DomainError):

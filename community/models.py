@@ -507,9 +507,7 @@ class Notification(models.Model):
         verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(
-                fields=["recipient", "channel", "read_at"], name="notification_inbox"
-            ),
+            models.Index(fields=["recipient", "channel", "read_at"], name="notification_inbox"),
             # The sweep's scan: only rows still owed a delivery.
             models.Index(
                 fields=["next_attempt_at"],

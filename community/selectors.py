@@ -57,18 +57,14 @@ def street_overview(street: Street) -> tuple[list[Community], list[Department]]:
     active = Q(memberships__revoked_at__isnull=True)
     communities = list(
         street.communities.annotate(
-            staff_count=Count(
-                "memberships", filter=active & ~Q(memberships__role=Role.RESIDENT)
-            ),
-            resident_count=Count(
-                "memberships", filter=active & Q(memberships__role=Role.RESIDENT)
-            ),
+            staff_count=Count("memberships", filter=active & ~Q(memberships__role=Role.RESIDENT)),
+            resident_count=Count("memberships", filter=active & Q(memberships__role=Role.RESIDENT)),
         ).order_by("name")
     )
     departments = list(
-        street.departments.annotate(
-            handler_count=Count("memberships", filter=active)
-        ).order_by("name")
+        street.departments.annotate(handler_count=Count("memberships", filter=active)).order_by(
+            "name"
+        )
     )
     return communities, departments
 
@@ -141,7 +137,7 @@ def latest_notifications(user: User, limit: int = 5) -> list[Notification]:
     return list(Notification.objects.inbox(user)[:limit])
 
 
-def communities_with_street(user: User) -> QuerySet[Community]:
+def communities_with_street(user: User | AnonymousUser) -> QuerySet[Community]:
     return Community.objects.visible_to(user).select_related("street")
 
 

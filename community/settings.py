@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -82,7 +81,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "community.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -117,8 +116,10 @@ TEMPLATES = [
 # --- Database ---------------------------------------------------------------
 
 _DEFAULT_DATABASE_URL = f"sqlite:///{VAR_DIR / 'tongxin.sqlite3'}"
-DATABASE_URL = _require("DATABASE_URL") if PRODUCTION else env.str(
-    "DATABASE_URL", default=_DEFAULT_DATABASE_URL
+DATABASE_URL = (
+    _require("DATABASE_URL")
+    if PRODUCTION
+    else env.str("DATABASE_URL", default=_DEFAULT_DATABASE_URL)
 )
 if DATABASE_URL == _DEFAULT_DATABASE_URL:
     VAR_DIR.mkdir(exist_ok=True)
@@ -242,8 +243,8 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 # loads them. With no broker configured, tasks run in-process so that the
 # embedded default needs no Redis; production requires a broker.
 
-CELERY_BROKER_URL = _require("CELERY_BROKER_URL") if PRODUCTION else env.str(
-    "CELERY_BROKER_URL", default=""
+CELERY_BROKER_URL = (
+    _require("CELERY_BROKER_URL") if PRODUCTION else env.str("CELERY_BROKER_URL", default="")
 )
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 if CELERY_TASK_ALWAYS_EAGER:

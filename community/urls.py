@@ -3,7 +3,7 @@
 from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
@@ -18,7 +18,7 @@ admin.site.site_header = _("Tongxin administration")
 admin.site.site_title = _("Tongxin")
 admin.site.index_title = _("Organisation and people")
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("me/", api.me, name="api-me"),
     path("auth/token/", api.TokenView.as_view(), name="api-token"),
     path("", include(router.urls)),
@@ -34,12 +34,8 @@ urlpatterns = [
     path("org/streets/<int:pk>/", views.street_detail, name="street-detail"),
     path("org/departments/<int:pk>/", views.department_detail, name="department-detail"),
     path("notifications/", views.notification_list, name="notification-list"),
-    path(
-        "notifications/<int:pk>/open/", views.notification_open, name="notification-open"
-    ),
-    path(
-        "notifications/read-all/", views.notification_read_all, name="notification-read-all"
-    ),
+    path("notifications/<int:pk>/open/", views.notification_open, name="notification-open"),
+    path("notifications/read-all/", views.notification_read_all, name="notification-read-all"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -22,6 +23,7 @@ from django.views.i18n import set_language as django_set_language
 from community import selectors, services
 from community.celery import app as celery_app
 from community.forms import LoginForm
+from community.http import AuthedHttpRequest
 from community.models import Community, Department, Notification, Role, Street
 
 logger = logging.getLogger(__name__)
@@ -33,7 +35,7 @@ class LoginView(auth_views.LoginView):
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedHttpRequest) -> HttpResponse:
     """Send each person to the page of the role they last worked in, or their widest."""
     roles = selectors.roles_of(request.user)
     active = request.session.get("active_role")
@@ -41,11 +43,11 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def role_home(request: HttpRequest, role: str) -> HttpResponse:
+def role_home(request: AuthedHttpRequest, role: str) -> HttpResponse:
     if role not in selectors.roles_of(request.user):
         raise Http404
     request.session["active_role"] = role
-    context = {
+    context: dict[str, Any] = {
         "role": role,
         "role_label": Role(role).label,
         "cards": selectors.home_cards(request.user, role),
@@ -57,7 +59,7 @@ def role_home(request: HttpRequest, role: str) -> HttpResponse:
 
 
 @login_required
-def community_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def community_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     community = get_object_or_404(
         Community.objects.visible_to(request.user).select_related("street"), pk=pk
     )
@@ -69,7 +71,7 @@ def community_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def street_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def street_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     street = get_object_or_404(Street.objects.visible_to(request.user), pk=pk)
     communities, departments = selectors.street_overview(street)
     return render(
@@ -85,7 +87,7 @@ def street_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def department_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def department_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     department = get_object_or_404(
         Department.objects.visible_to(request.user).select_related("street"), pk=pk
     )
@@ -97,7 +99,7 @@ def department_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def notification_list(request: HttpRequest) -> HttpResponse:
+def notification_list(request: AuthedHttpRequest) -> HttpResponse:
     rows = Notification.objects.inbox(request.user)
     show_unread = request.GET.get("show") == "unread"
     if show_unread:
@@ -112,7 +114,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+def notification_open(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """Mark read and follow the link (a POST, so a prefetch never marks it read)."""
     notification = get_object_or_404(Notification.objects.inbox(request.user), pk=pk)
     services.notification_mark_read(notification=notification, user=request.user)
@@ -124,7 +126,7 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def notification_read_all(request: HttpRequest) -> HttpResponse:
+def notification_read_all(request: AuthedHttpRequest) -> HttpResponse:
     count = services.notifications_mark_all_read(user=request.user)
     messages.success(request, _("%(count)d notifications marked as read.") % {"count": count})
     return redirect("notification-list")
@@ -160,7 +162,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         report["database"] = "ok"
-    except Exception:  # noqa: BLE001 - any failure means "down"; details go to the log
+    except Exception:
         logger.exception("healthz: database check failed")
         report["database"] = "down"
     if settings.CELERY_TASK_ALWAYS_EAGER:
@@ -174,7 +176,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
             logger.warning("healthz: broker unreachable")
             report["broker"] = "down"
     healthy = report["database"] == "ok"
-    report["status"] = "ok" if healthy and report["broker"] != "down" else (
-        "degraded" if healthy else "down"
+    report["status"] = (
+        "ok" if healthy and report["broker"] != "down" else ("degraded" if healthy else "down")
     )
     return JsonResponse(report, status=200 if healthy else 503)

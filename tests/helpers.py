@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 
 @dataclass
@@ -50,7 +50,9 @@ def bot_server() -> Iterator[BotServer]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state["bot"] = BotServer(url=f"http://127.0.0.1:{server.server_address[1]}/cgi-bin/webhook/send")
+    state["bot"] = BotServer(
+        url=f"http://127.0.0.1:{server.server_address[1]}/cgi-bin/webhook/send"
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -123,10 +125,20 @@ def celery_worker(*, broker_url: str, db_url: str, logdir: Path) -> Iterator[Wor
     }
     process = subprocess.Popen(
         [
-            sys.executable, "-m", "celery", "-A", "community", "worker",
-            "--pool=solo", "--queues=notifications,default", f"--hostname={name}",
-            "--without-gossip", "--without-mingle", "--without-heartbeat",
-            "--loglevel=INFO", f"--logfile={logfile}",
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "community",
+            "worker",
+            "--pool=solo",
+            "--queues=notifications,default",
+            f"--hostname={name}",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--loglevel=INFO",
+            f"--logfile={logfile}",
         ],
         cwd=ROOT,
         env=env,

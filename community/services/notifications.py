@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -84,9 +85,7 @@ def _hand_to_broker(ids: list[int]) -> None:
         try:
             deliver_notification.delay(pk)
         except Exception:  # noqa: BLE001 - kombu raises several kinds when the broker is away
-            logger.warning(
-                "Broker unavailable; notification %s stays pending for the sweep", pk
-            )
+            logger.warning("Broker unavailable; notification %s stays pending for the sweep", pk)
             return
 
 
@@ -277,17 +276,22 @@ def _webhook_payload(row: Notification) -> dict[str, Any]:
 
 
 def _send_webhook(row: Notification) -> None:
-    if row.target.startswith("http://") and not settings.NOTIFY_WEBHOOK_ALLOW_HTTP:
+    scheme = urlsplit(row.target).scheme
+    if scheme not in {"http", "https"}:
+        raise DeliveryError(f"webhook: {scheme or 'no'} scheme; only http(s) URLs are posted to")
+    if scheme == "http" and not settings.NOTIFY_WEBHOOK_ALLOW_HTTP:
         raise DeliveryError("webhook: plain http is not allowed in production")
     data = json.dumps(_webhook_payload(row), ensure_ascii=False).encode()
-    request = urllib.request.Request(
+    request = urllib.request.Request(  # noqa: S310 - scheme checked above
         row.target,
         data=data,
         headers={"Content-Type": "application/json; charset=utf-8"},
         method="POST",
     )
     try:
-        with urllib.request.urlopen(request, timeout=settings.NOTIFY_WEBHOOK_TIMEOUT) as resp:
+        with urllib.request.urlopen(  # noqa: S310 - scheme checked above
+            request, timeout=settings.NOTIFY_WEBHOOK_TIMEOUT
+        ) as resp:
             answer = resp.read(65536)
     except (urllib.error.URLError, OSError) as exc:
         raise DeliveryError(f"webhook: {exc}") from exc

@@ -81,3 +81,8 @@ def test_the_chinese_catalogue_is_complete_and_compiled():
 def test_times_are_shown_in_shanghai_time(world):
     assert settings.TIME_ZONE == "Asia/Shanghai"
     assert str(timezone.get_current_timezone()) == "Asia/Shanghai"
+
+
+def test_an_english_browser_still_gets_chinese_until_the_switch(client, db):
+    page = client.get("/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "用户名或手机号" in page

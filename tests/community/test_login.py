@@ -145,9 +145,7 @@ def test_api_token_by_mobile_number_and_token_use(client, world):
 
 def test_api_token_with_wrong_password_is_400_and_locks_at_the_fifth(client, world):
     for _ in range(4):
-        response = client.post(
-            "/api/v1/auth/token/", {"username": "worker_x", "password": "nope"}
-        )
+        response = client.post("/api/v1/auth/token/", {"username": "worker_x", "password": "nope"})
         assert response.status_code == 400
     fifth = client.post("/api/v1/auth/token/", {"username": "worker_x", "password": "nope"})
     assert fifth.status_code == 429

@@ -47,15 +47,24 @@ def test_a_granted_role_and_its_notification_commit_together(world, newcomer):
 
 
 def test_a_rolled_back_change_leaves_no_notification(world, newcomer):
-    with pytest.raises(RuntimeError), transaction.atomic():
-        _grant(world, newcomer)
-        assert Notification.objects.filter(recipient=newcomer).count() == 2
-        raise RuntimeError("the rest of the user's action failed")
+    written = []
+
+    def grant_then_fail() -> None:
+        with transaction.atomic():
+            _grant(world, newcomer)
+            written.append(Notification.objects.filter(recipient=newcomer).count())
+            raise RuntimeError("the rest of the user's action failed")
+
+    with pytest.raises(RuntimeError):
+        grant_then_fail()
+    assert written == [2]  # in-app and e-mail rows existed inside the transaction
     assert not Membership.objects.filter(user=newcomer).exists()
     assert not Notification.objects.filter(recipient=newcomer).exists()
 
 
-def test_email_is_handed_over_only_after_commit(world, newcomer, mailoutbox, django_capture_on_commit_callbacks):
+def test_email_is_handed_over_only_after_commit(
+    world, newcomer, mailoutbox, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         _grant(world, newcomer)
     email_row = Notification.objects.get(recipient=newcomer, channel=Channel.EMAIL)
@@ -64,7 +73,9 @@ def test_email_is_handed_over_only_after_commit(world, newcomer, mailoutbox, dja
     assert len(callbacks) == 1
 
 
-def test_email_is_delivered_once_even_if_queued_again(world, newcomer, mailoutbox, django_capture_on_commit_callbacks):
+def test_email_is_delivered_once_even_if_queued_again(
+    world, newcomer, mailoutbox, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         _grant(world, newcomer)
     assert len(mailoutbox) == 1
@@ -82,7 +93,9 @@ def test_email_is_delivered_once_even_if_queued_again(world, newcomer, mailoutbo
     assert len(mailoutbox) == 1
 
 
-def test_granting_the_same_role_twice_notifies_once(world, newcomer, mailoutbox, django_capture_on_commit_callbacks):
+def test_granting_the_same_role_twice_notifies_once(
+    world, newcomer, mailoutbox, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         first = _grant(world, newcomer)
         second = _grant(world, newcomer)
@@ -105,10 +118,12 @@ def test_notification_text_is_in_the_recipients_language(world, newcomer):
     assert row.title == "You are now Grid worker of 御景花园社区"
     chinese = UserFactory(username="zh")
     _grant(world, chinese)
-    assert Notification.objects.get(recipient=chinese).title == "您已被任命为御景花园社区网格员"
+    assert Notification.objects.get(recipient=chinese).title == "您已被任命为御景花园社区的网格员"
 
 
-def test_unit_group_bot_gets_a_wecom_message_mentioning_the_person(world, newcomer, bot, django_capture_on_commit_callbacks):
+def test_unit_group_bot_gets_a_wecom_message_mentioning_the_person(
+    world, newcomer, bot, django_capture_on_commit_callbacks
+):
     world.x.bot_webhook_url = bot.url
     world.x.save()
     with django_capture_on_commit_callbacks(execute=True):
@@ -123,7 +138,9 @@ def test_unit_group_bot_gets_a_wecom_message_mentioning_the_person(world, newcom
     assert row.recipient is None
 
 
-def test_dingtalk_bot_gets_its_own_message_shape(world, newcomer, bot, django_capture_on_commit_callbacks):
+def test_dingtalk_bot_gets_its_own_message_shape(
+    world, newcomer, bot, django_capture_on_commit_callbacks
+):
     world.x.bot_webhook_url = bot.url
     world.x.bot_kind = BotKind.DINGTALK
     world.x.save()
@@ -134,7 +151,9 @@ def test_dingtalk_bot_gets_its_own_message_shape(world, newcomer, bot, django_ca
     assert "王小明" in payload["text"]["content"]
 
 
-def test_bot_refusal_is_retried_later_and_then_delivered(world, newcomer, bot, django_capture_on_commit_callbacks, time_machine):
+def test_bot_refusal_is_retried_later_and_then_delivered(
+    world, newcomer, bot, django_capture_on_commit_callbacks, time_machine
+):
     time_machine.move_to(timezone.now())
     world.x.bot_webhook_url = bot.url
     world.x.save()
@@ -182,7 +201,9 @@ def test_a_row_claimed_by_another_worker_is_not_sent_twice(world, newcomer, mail
     assert mailoutbox == []
 
 
-def test_a_claim_left_by_a_dead_worker_is_swept_and_delivered(world, newcomer, mailoutbox, time_machine):
+def test_a_claim_left_by_a_dead_worker_is_swept_and_delivered(
+    world, newcomer, mailoutbox, time_machine
+):
     time_machine.move_to(timezone.now())
     _grant(world, newcomer)
     row = Notification.objects.get(channel=Channel.EMAIL)
@@ -196,7 +217,9 @@ def test_a_claim_left_by_a_dead_worker_is_swept_and_delivered(world, newcomer, m
     assert len(mailoutbox) == 1
 
 
-def test_refused_publish_does_not_fail_the_action_broker_mocked(client, world, newcomer, django_capture_on_commit_callbacks):
+def test_refused_publish_does_not_fail_the_action_broker_mocked(
+    client, world, newcomer, django_capture_on_commit_callbacks
+):
     """The broker is mocked here; the real broker-down test is in test_notifications_worker."""
     client.force_login(world.admin)
     with (
@@ -286,7 +309,9 @@ def test_notification_list_pages_and_filters_unread(client, world, django_assert
     assert unread.count('data-testid="notification"') == 4
 
 
-def test_notifications_api_lists_own_rows_with_a_fixed_query_count(client, world, django_assert_num_queries):
+def test_notifications_api_lists_own_rows_with_a_fixed_query_count(
+    client, world, django_assert_num_queries
+):
     _notes(world.worker_x, 30)
     _notes(world.secretary_x, 5)
     client.force_login(world.worker_x)

@@ -24,7 +24,10 @@ def seeded(settings):
 
 def test_seed_builds_the_street_of_the_reports(seeded):
     street = Street.objects.get(name="许庄街道")
-    assert set(street.communities.values_list("name", flat=True)) == {"御景花园社区", "京杭佳苑社区"}
+    assert set(street.communities.values_list("name", flat=True)) == {
+        "御景花园社区",
+        "京杭佳苑社区",
+    }
     assert set(Department.objects.values_list("kind", flat=True)) == {
         "city_management",
         "police",
@@ -57,7 +60,9 @@ def test_seed_refuses_production(settings):
 
 
 @pytest.mark.parametrize("account", ACCOUNTS, ids=lambda a: a.username)
-def test_every_demo_account_signs_in_to_its_home(client, seeded, account, django_assert_max_num_queries):
+def test_every_demo_account_signs_in_to_its_home(
+    client, seeded, account, django_assert_max_num_queries
+):
     response = client.post("/login/", {"username": account.phone, "password": DEFAULT_PASSWORD})
     assert response.status_code == 302
     landing = client.get("/", follow=True)

@@ -20,7 +20,15 @@ PRODUCTION = {
     "CELERY_BROKER_URL": "redis://redis.internal:6379/0",
     "EMAIL_URL": "smtp+tls://portal:secret@smtp.example.cn:587",
 }
-SCRUB = ("DJANGO_ENV", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CELERY_BROKER_URL", "DEBUG")
+SCRUB = (
+    "DJANGO_ENV",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "DATABASE_URL",
+    "CELERY_BROKER_URL",
+    "DEBUG",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+)
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -77,7 +85,5 @@ def test_complete_production_settings_pass_the_deploy_check():
 
 
 def test_production_warns_when_email_would_only_be_printed():
-    result = manage(
-        "check", "--deploy", **{**PRODUCTION, "EMAIL_URL": "consolemail://"}
-    )
+    result = manage("check", "--deploy", **{**PRODUCTION, "EMAIL_URL": "consolemail://"})
     assert "tongxin.W001" in result.stderr + result.stdout

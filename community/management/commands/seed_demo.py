@@ -17,7 +17,7 @@ from django.db import transaction
 from community.models import Community, Department, DepartmentKind, Role, Street, User
 from community.services import membership_grant
 
-DEFAULT_PASSWORD = "tongxin2026"
+DEFAULT_PASSWORD = "tongxin2026"  # noqa: S105 - the public demo password, printed on purpose
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,9 @@ class Command(BaseCommand):
         return user
 
     def _print_logins(self, password: str) -> None:
-        self.stdout.write(self.style.SUCCESS("Demo data ready. Demo logins (password: %s):" % password))
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo data ready. Demo logins (password: {password}):")
+        )
         for a in ACCOUNTS:
             role = Role(a.role).label
             where = a.unit if a.unit != "street" else STREET

@@ -1,0 +1,65 @@
+# Tongxin: the two commands of the README are `make run` and `make test`.
+# Everything else here is what those two need, plus lint and translations.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(VENV)/bin/pip -q --disable-pip-version-check
+# The broker the services tests publish to (a database number of its own on
+# the shared Redis, so nothing of the running portal's is touched).
+TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
+PYTEST_ARGS ?=
+
+.PHONY: run setup test test-fast test-services lint format messages clean
+
+## make run: install, migrate, load demo data, serve on http://127.0.0.1:8000
+run: setup
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@echo "Tongxin is at http://127.0.0.1:8000 (Ctrl-C stops it)"
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -r requirements-dev.txt
+	touch $@
+
+## make test: the whole suite. First in-process (tasks eager, browser tests
+## included), then the tests marked `services` against the Redis broker with a
+## real Celery worker. DATABASE_URL picks SQLite (default) or PostgreSQL.
+test: test-fast test-services
+
+test-fast: setup
+	$(PY) -m pytest -m "not services" $(PYTEST_ARGS)
+
+test-services: setup
+	@mkdir -p var
+	@echo "== services: broker $(TEST_BROKER_URL), database $${DATABASE_URL:-SQLite file}, real Celery worker"
+	CELERY_BROKER_URL=$(TEST_BROKER_URL) SQLITE_TEST_NAME=$(CURDIR)/var/test-services.sqlite3 \
+		$(PY) -m pytest -m services -v $(PYTEST_ARGS)
+
+## make lint: what CI checks before the tests
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/mypy community
+	DJANGO_ENV=production SECRET_KEY=ci-only-$$(printf 'x%.0s' $$(seq 60))-check-deploy-key \
+	ALLOWED_HOSTS=tongxin.example.cn DATABASE_URL=postgres://tongxin@127.0.0.1:5432/tongxin \
+	CELERY_BROKER_URL=redis://127.0.0.1:6379/0 EMAIL_URL=smtp+tls://portal:pw@smtp.example.cn:587 \
+		$(PY) manage.py check --deploy --fail-level WARNING
+
+format: setup
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+## make messages: after changing any user-visible text, update and compile
+## the Chinese catalogue (needs gettext), then translate the new entries.
+messages: setup
+	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=staticfiles --ignore=var --no-obsolete
+	$(PY) manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) var staticfiles test-artifacts .pytest_cache .ruff_cache .mypy_cache
