@@ -80,7 +80,7 @@ ROLE_PRIORITY: list[str] = [
     Role.RESIDENT,
 ]
 
-STAFF_ROLES = frozenset(ROLE_PRIORITY) - {Role.RESIDENT}
+STREET_ROLES = [r for r, s in ROLE_SCOPE.items() if s == Scope.STREET]
 
 
 # --- Organisation units ----------------------------------------------------------
@@ -122,7 +122,7 @@ class StreetQuerySet(models.QuerySet["Street"]):
         return self.filter(
             memberships__user=user,
             memberships__revoked_at__isnull=True,
-            memberships__role__in=[Role.STREET_DISPATCHER, Role.STREET_LEAD],
+            memberships__role__in=STREET_ROLES,
         ).distinct()
 
 
@@ -140,6 +140,14 @@ class Street(OrgUnit):
         constraints = [models.UniqueConstraint(fields=["name"], name="street_name_unique")]
 
 
+def _own_or_street_units(user: User, unit_field: str) -> Q:
+    """Units ``user`` holds a role in, and every unit of the streets they staff."""
+    active = Membership.objects.filter(user=user, revoked_at__isnull=True)
+    return Q(pk__in=active.filter(**{f"{unit_field}__isnull": False}).values(unit_field)) | Q(
+        street__in=active.filter(role__in=STREET_ROLES).values("street")
+    )
+
+
 class CommunityQuerySet(models.QuerySet["Community"]):
     def visible_to(self, user: User | AnonymousUser) -> CommunityQuerySet:
         """A community's people see it; so does the street above it."""
@@ -147,15 +155,7 @@ class CommunityQuerySet(models.QuerySet["Community"]):
             return self.none()
         if user.is_system_admin:
             return self.all()
-        active = Membership.objects.filter(user=user, revoked_at__isnull=True)
-        return self.filter(
-            Q(pk__in=active.filter(community__isnull=False).values("community"))
-            | Q(
-                street__in=active.filter(
-                    role__in=[Role.STREET_DISPATCHER, Role.STREET_LEAD]
-                ).values("street")
-            )
-        )
+        return self.filter(_own_or_street_units(user, "community"))
 
 
 class Community(OrgUnit):
@@ -194,15 +194,7 @@ class DepartmentQuerySet(models.QuerySet["Department"]):
             return self.none()
         if user.is_system_admin:
             return self.all()
-        active = Membership.objects.filter(user=user, revoked_at__isnull=True)
-        return self.filter(
-            Q(pk__in=active.filter(department__isnull=False).values("department"))
-            | Q(
-                street__in=active.filter(
-                    role__in=[Role.STREET_DISPATCHER, Role.STREET_LEAD]
-                ).values("street")
-            )
-        )
+        return self.filter(_own_or_street_units(user, "department"))
 
 
 class Department(OrgUnit):

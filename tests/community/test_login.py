@@ -168,3 +168,12 @@ def test_role_home_needs_sign_in(client, db):
     response = client.get(reverse("role-home", args=[Role.SECRETARY]))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+def test_token_endpoint_is_rate_limited_per_address(client, db):
+    answers = [
+        client.post("/api/v1/auth/token/", {"username": f"guess{i}", "password": "x"}).status_code
+        for i in range(21)
+    ]
+    assert answers[:20] == [400] * 20
+    assert answers[20] == 429
