@@ -32,7 +32,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 test: test-fast test-services
 
 test-fast: setup
-	$(PY) -m pytest -m "not services" $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not services" -v $(PYTEST_ARGS)
 
 test-services: setup
 	@mkdir -p var
@@ -45,10 +45,11 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
-	$(VENV)/bin/mypy community
+	$(VENV)/bin/mypy .
 	DJANGO_ENV=production SECRET_KEY=ci-only-$$(printf 'x%.0s' $$(seq 60))-check-deploy-key \
 	ALLOWED_HOSTS=tongxin.example.cn DATABASE_URL=postgres://tongxin@127.0.0.1:5432/tongxin \
 	CELERY_BROKER_URL=redis://127.0.0.1:6379/0 EMAIL_URL=smtp+tls://portal:pw@smtp.example.cn:587 \
+	SITE_URL=https://tongxin.example.cn DEFAULT_FROM_EMAIL=noreply@tongxin.example.cn \
 		$(PY) manage.py check --deploy --fail-level WARNING
 
 format: setup

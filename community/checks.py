@@ -29,6 +29,23 @@ def production_settings_agree(app_configs: Any = None, **kwargs: Any) -> list[Er
                 id="tongxin.W001",
             )
         )
+    if settings.TRUSTED_PROXY_COUNT == 0:
+        problems.append(
+            Warning(
+                "TRUSTED_PROXY_COUNT is 0 behind the HTTPS proxy production expects.",
+                hint="Every client would look like the proxy, and the login lock would "
+                "lock a username for everyone. Set it to the number of proxies (usually 1).",
+                id="tongxin.W002",
+            )
+        )
+    if settings.DEFAULT_FROM_EMAIL.rstrip(">").endswith("@localhost"):
+        problems.append(
+            Warning(
+                "E-mail is sent from an @localhost address, which mail relays refuse.",
+                hint="Set DEFAULT_FROM_EMAIL, e.g. 同心 <noreply@tongxin.example.cn>.",
+                id="tongxin.W003",
+            )
+        )
     if settings.TIME_ZONE != "Asia/Shanghai" or not settings.USE_TZ:
         problems.append(Error("Deadlines assume Asia/Shanghai with USE_TZ on.", id="tongxin.E002"))
     return problems

@@ -8,9 +8,11 @@ staffs, since grids live there and this app knows no other app.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -224,9 +226,24 @@ phone_validator = RegexValidator(
 )
 
 
+def not_a_mobile_number(value: str) -> None:
+    """Sign-in takes a username or a mobile number: a username that looks like
+    a mobile number could capture someone else's sign-in."""
+    if re.fullmatch(r"1[3-9]\d{9}", value):
+        raise ValidationError(_("A username cannot be a mobile number."), code="mobile")
+
+
 class User(AbstractUser):
     """A person: a login with a name and a mobile number; roles are memberships."""
 
+    username = models.CharField(
+        _("username"),
+        max_length=150,
+        unique=True,
+        help_text=_("Letters, digits and @/./+/-/_ only; not a mobile number."),
+        validators=[AbstractUser.username_validator, not_a_mobile_number],
+        error_messages={"unique": _("A user with that username already exists.")},
+    )
     # Chinese names are written whole; first/last would split them wrongly.
     first_name = None  # type: ignore[assignment]
     last_name = None  # type: ignore[assignment]
@@ -240,7 +257,11 @@ class User(AbstractUser):
         validators=[phone_validator],
     )
     language = models.CharField(
-        _("language"), max_length=10, default="zh-hans", help_text=_("For notifications.")
+        _("language"),
+        max_length=10,
+        choices=[("zh-hans", "简体中文"), ("en", "English")],
+        default="zh-hans",
+        help_text=_("For notifications."),
     )
     email_notifications = models.BooleanField(_("e-mail notifications"), default=True)
 

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "community",
+    "grids",
 ]
 
 MIDDLEWARE = [
@@ -116,6 +117,7 @@ TEMPLATES = [
 # --- Database ---------------------------------------------------------------
 
 _DEFAULT_DATABASE_URL = f"sqlite:///{VAR_DIR / 'tongxin.sqlite3'}"
+_DB_SCHEMES = {"postgres", "postgresql", "pgsql", "sqlite"}
 DATABASE_URL = (
     _require("DATABASE_URL")
     if PRODUCTION
@@ -123,13 +125,19 @@ DATABASE_URL = (
 )
 if DATABASE_URL == _DEFAULT_DATABASE_URL:
     VAR_DIR.mkdir(exist_ok=True)
-_scheme = urlsplit(DATABASE_URL).scheme
-if _scheme not in {"postgres", "postgresql", "pgsql", "sqlite"}:
+try:
+    _scheme = urlsplit(DATABASE_URL).scheme
+    _db = env.db_url_config(DATABASE_URL) if _scheme in _DB_SCHEMES else None
+except ValueError as exc:  # a bad port, an unclosed [ipv6 bracket, ...
+    raise ImproperlyConfigured(
+        f"DATABASE_URL could not be read ({exc}); expected "
+        "postgres://USER:PASSWORD@HOST:5432/NAME or sqlite:///PATH."
+    ) from None
+if _db is None:
     raise ImproperlyConfigured(
         "DATABASE_URL must look like postgres://USER:PASSWORD@HOST:5432/NAME "
         f"or sqlite:///PATH (got {_scheme or 'no'} scheme)."
     )
-_db = env.db_url_config(DATABASE_URL)
 if not _db.get("NAME"):
     raise ImproperlyConfigured("DATABASE_URL names no database (…/NAME at the end).")
 if PRODUCTION and _db["ENGINE"] != "django.db.backends.postgresql":
@@ -177,7 +185,9 @@ AXES_USERNAME_CALLABLE = "community.auth.axes_username"
 AXES_CLIENT_IP_CALLABLE = "community.auth.client_ip"
 # How many reverse proxies (nginx, a load balancer) stand in front of gunicorn;
 # the client address is taken that many hops from the right of X-Forwarded-For.
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Production is documented behind one nginx; a wrong count either lets
+# clients forge their address or makes every client look like the proxy.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1 if PRODUCTION else 0)
 
 # --- Language and time ---------------------------------------------------------
 
@@ -236,7 +246,9 @@ NOTIFY_WEBHOOK_TIMEOUT = env.float("NOTIFY_WEBHOOK_TIMEOUT", default=5.0)
 # A bot URL must be https in production; plain http is allowed for local bots.
 NOTIFY_WEBHOOK_ALLOW_HTTP = env.bool("NOTIFY_WEBHOOK_ALLOW_HTTP", default=not PRODUCTION)
 # Where links in e-mails and bot messages point to.
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+SITE_URL = (
+    _require("SITE_URL") if PRODUCTION else env.str("SITE_URL", default="http://127.0.0.1:8000")
+)
 
 # --- Celery --------------------------------------------------------------------------
 # All Celery settings are here (namespace CELERY_); community/celery.py only
@@ -311,7 +323,8 @@ REST_FRAMEWORK = {
     },
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "community.api_errors.exception_handler",
-    "NUM_PROXIES": TRUSTED_PROXY_COUNT or None,
+    # 0 means "use REMOTE_ADDR" (None would trust any X-Forwarded-For sent).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Tongxin 同心 API",

@@ -33,6 +33,7 @@ urlpatterns = [
     path("org/communities/<int:pk>/", views.community_detail, name="community-detail"),
     path("org/streets/<int:pk>/", views.street_detail, name="street-detail"),
     path("org/departments/<int:pk>/", views.department_detail, name="department-detail"),
+    path("grids/", include("grids.urls")),
     path("notifications/", views.notification_list, name="notification-list"),
     path("notifications/<int:pk>/open/", views.notification_open, name="notification-open"),
     path("notifications/read-all/", views.notification_read_all, name="notification-read-all"),

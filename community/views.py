@@ -25,6 +25,7 @@ from community.celery import app as celery_app
 from community.forms import LoginForm
 from community.http import AuthedHttpRequest
 from community.models import Community, Department, Notification, Role, Street
+from community.panels import panels_for
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +52,7 @@ def role_home(request: AuthedHttpRequest, role: str) -> HttpResponse:
         "role": role,
         "role_label": Role(role).label,
         "cards": selectors.home_cards(request.user, role),
+        "panels": panels_for(request.user, role),
         "latest": selectors.latest_notifications(request.user),
     }
     if role == Role.ADMIN:

@@ -28,6 +28,7 @@ class BotServer:
     received: list[dict[str, Any]] = field(default_factory=list)
     answer: dict[str, Any] = field(default_factory=lambda: {"errcode": 0, "errmsg": "ok"})
     status: int = 200
+    garbled: bool = False  # answer with something that is not HTTP at all
 
 
 @contextmanager
@@ -39,6 +40,9 @@ def bot_server() -> Iterator[BotServer]:
             bot = state["bot"]
             length = int(self.headers.get("Content-Length", 0))
             bot.received.append(json.loads(self.rfile.read(length)))
+            if bot.garbled:
+                self.wfile.write(b"THIS IS NOT HTTP\r\n\r\n")
+                return
             body = json.dumps(bot.answer).encode()
             self.send_response(bot.status)
             self.send_header("Content-Type", "application/json")

@@ -100,6 +100,8 @@ def membership_grant(*, user: User, role: str, unit: Unit | None, actor: User) -
         except IntegrityError:
             # Someone granted the same role a moment ago: theirs stands.
             return Membership.objects.active().get(user=user, role=role, **scope_fields)
+        if role == Role.ADMIN:
+            _set_admin_site_access(user, allowed=True)
 
         params = {"role": Role(role).label, "unit": unit or _("the whole system")}
         notify(
@@ -132,6 +134,8 @@ def membership_revoke(*, membership: Membership, actor: User) -> Membership:
             revoked_at=timezone.now()
         )
         membership.refresh_from_db()
+        if updated and membership.role == Role.ADMIN:
+            _set_admin_site_access(membership.user, allowed=False)
         if updated:
             notify(
                 recipient=membership.user,
@@ -144,6 +148,12 @@ def membership_revoke(*, membership: Membership, actor: User) -> Membership:
                 key=f"membership:{membership.pk}:revoked",
             )
     return membership
+
+
+def _set_admin_site_access(user: User, *, allowed: bool) -> None:
+    """The administrator role is what opens the Django admin site."""
+    user.is_staff = user.is_superuser = allowed
+    user.save(update_fields=["is_staff", "is_superuser"])
 
 
 def user_set_language(*, user: User, language: str) -> User:

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.functional import Promise
@@ -55,6 +55,9 @@ RETRY_DELAYS = [
 # A row claimed this long ago whose worker never reported back is taken to
 # be lost with its worker and is handed out again.
 STALE_CLAIM = timedelta(minutes=10)
+# A first hand-off happens on commit; the sweep leaves a row that young alone
+# so that a busy queue is not filled with copies of rows already in it.
+FIRST_HANDOFF_GRACE = timedelta(minutes=2)
 SWEEP_BATCH = 500
 
 Text = str | Promise
@@ -207,6 +210,9 @@ def notification_deliver(*, notification_id: int) -> Notification | None:
         _send(row)
     except DeliveryError as exc:
         _record_failure(row, str(exc))
+    except Exception as exc:
+        logger.exception("Notification %s: unexpected delivery error", row.pk)
+        _record_failure(row, f"{type(exc).__name__}: {exc}")
     else:
         row.status = DeliveryStatus.SENT
         row.sent_at = timezone.now()
@@ -307,18 +313,25 @@ def _send_webhook(row: Notification) -> None:
 def notifications_sweep(*, now: datetime | None = None) -> list[int]:
     """Find rows still owed a delivery and hand them to the broker again.
 
-    Steps: release claims whose worker died (sending for longer than
-    STALE_CLAIM) back to pending; list pending rows that are due; queue a
-    delivery for each. Re-queuing a row that a worker is about to send is
-    harmless: the claim in ``notification_deliver`` lets only one send it.
+    Steps: fail claims whose worker died on the last attempt, and release
+    the other dead claims (sending for longer than STALE_CLAIM) to pending;
+    list pending rows that are due, leaving alone first hand-offs younger than
+    FIRST_HANDOFF_GRACE (queued on commit moments ago); queue a delivery for
+    each. Re-queuing a row that a worker is about to send is harmless: the
+    claim in ``notification_deliver`` lets only one send it.
     Returns the ids queued.
     """
     now = now or timezone.now()
-    Notification.objects.filter(
+    stale = Notification.objects.filter(
         status=DeliveryStatus.SENDING, claimed_at__lt=now - STALE_CLAIM
-    ).update(status=DeliveryStatus.PENDING, next_attempt_at=now)
+    )
+    stale.filter(attempts__gte=MAX_ATTEMPTS).update(
+        status=DeliveryStatus.FAILED, last_error="worker lost during the last attempt"
+    )
+    stale.update(status=DeliveryStatus.PENDING, next_attempt_at=now)
     due = list(
         Notification.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+        .filter(Q(attempts__gt=0) | Q(created_at__lte=now - FIRST_HANDOFF_GRACE))
         .order_by("next_attempt_at", "id")
         .values_list("pk", flat=True)[:SWEEP_BATCH]
     )

@@ -177,3 +177,25 @@ def test_token_endpoint_is_rate_limited_per_address(client, db):
     ]
     assert answers[:20] == [400] * 20
     assert answers[20] == 429
+
+
+def test_a_forged_forwarded_address_does_not_escape_the_rate_limit(client, db):
+    answers = [
+        client.post(
+            "/api/v1/auth/token/",
+            {"username": f"guess{i}", "password": "x"},
+            HTTP_X_FORWARDED_FOR=f"203.0.113.{i}",
+        ).status_code
+        for i in range(21)
+    ]
+    assert answers[20] == 429
+
+
+def test_a_username_cannot_be_someone_elses_mobile_number(world):
+    from django.core.exceptions import ValidationError
+
+    from tests.community.factories import UserFactory
+
+    squatter = UserFactory.build(username=world.worker_x.phone, phone=None)
+    with pytest.raises(ValidationError, match="手机号"):
+        squatter.full_clean()

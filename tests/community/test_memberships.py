@@ -67,3 +67,18 @@ def test_ending_a_role_twice_is_a_no_op(world):
     second = membership_revoke(membership=membership, actor=world.secretary_x)
     assert second.revoked_at == ended_at
     assert world.worker_x.notifications.count() == 1
+
+
+def test_the_administrator_role_opens_and_closes_the_admin_site(client, world):
+    someone = UserFactory()
+    membership = membership_grant(user=someone, role=Role.ADMIN, unit=None, actor=world.admin)
+    someone.refresh_from_db()
+    assert someone.is_staff
+    assert someone.is_superuser
+    client.force_login(someone)
+    assert client.get("/admin/").status_code == 200
+
+    membership_revoke(membership=membership, actor=world.admin)
+    someone.refresh_from_db()
+    assert not someone.is_staff
+    assert client.get("/admin/").status_code == 302

@@ -8,8 +8,10 @@ that one; the shared broker on 6379 is never touched.
 from __future__ import annotations
 
 import shutil
+from datetime import timedelta
 
 import pytest
+from django.db.models import F
 from django.urls import reverse
 
 from community.celery import app
@@ -81,7 +83,10 @@ def test_a_down_broker_does_not_fail_the_action_and_the_sweep_delivers_after(
         assert bot.received == []
         assert "stays pending for the sweep" in caplog.text  # the hand-off really failed
 
-        # The broker comes back, and with it a worker.
+        # Minutes later the broker is back, and with it a worker.
+        Notification.objects.filter(pk=row.pk).update(
+            created_at=F("created_at") - timedelta(minutes=3)
+        )
         with (
             redis_server(port),
             celery_worker(broker_url=private_broker, db_url=worker_db_url, logdir=tmp_path),

@@ -19,6 +19,8 @@ PRODUCTION = {
     "DATABASE_URL": "postgres://tongxin:secret@db.internal:5432/tongxin",
     "CELERY_BROKER_URL": "redis://redis.internal:6379/0",
     "EMAIL_URL": "smtp+tls://portal:secret@smtp.example.cn:587",
+    "SITE_URL": "https://tongxin.example.cn",
+    "DEFAULT_FROM_EMAIL": "同心 <noreply@tongxin.example.cn>",
 }
 SCRUB = (
     "DJANGO_ENV",
@@ -28,6 +30,10 @@ SCRUB = (
     "CELERY_BROKER_URL",
     "DEBUG",
     "DJANGO_ALLOW_ASYNC_UNSAFE",
+    "SITE_URL",
+    "DEFAULT_FROM_EMAIL",
+    "TRUSTED_PROXY_COUNT",
+    "EMAIL_URL",
 )
 
 
@@ -58,6 +64,7 @@ def _without(name: str) -> dict[str, str]:
         (_without("ALLOWED_HOSTS"), "ALLOWED_HOSTS must be set"),
         (_without("DATABASE_URL"), "DATABASE_URL must be set"),
         (_without("CELERY_BROKER_URL"), "CELERY_BROKER_URL must be set"),
+        (_without("SITE_URL"), "SITE_URL must be set"),
         ({**PRODUCTION, "DATABASE_URL": "sqlite:////tmp/x.db"}, "Production runs on PostgreSQL"),
         ({**PRODUCTION, "DEBUG": "true"}, "DEBUG must be off"),
         ({"DJANGO_ENV": "staging"}, "DJANGO_ENV must be"),
@@ -70,7 +77,17 @@ def test_production_refuses_to_start_without_what_it_needs(env, message):
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("url", ["not a url", "mysql://root@localhost/x", "postgres://"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "not a url",
+        "mysql://root@localhost/x",
+        "postgres://",
+        "postgres://u:p@host:abc/db",
+        "postgres://u:p@host:99999/db",
+        "postgres://u:p@[::1/db",
+    ],
+)
 def test_a_malformed_database_url_gets_one_clear_line(url):
     result = manage("check", DATABASE_URL=url)
     assert result.returncode == 2
@@ -84,6 +101,14 @@ def test_complete_production_settings_pass_the_deploy_check():
     assert "System check identified no issues (0 silenced)." in result.stdout
 
 
-def test_production_warns_when_email_would_only_be_printed():
-    result = manage("check", "--deploy", **{**PRODUCTION, "EMAIL_URL": "consolemail://"})
-    assert "tongxin.W001" in result.stderr + result.stdout
+@pytest.mark.parametrize(
+    ("change", "warning"),
+    [
+        ({"EMAIL_URL": "consolemail://"}, "tongxin.W001"),
+        ({"TRUSTED_PROXY_COUNT": "0"}, "tongxin.W002"),
+        ({"DEFAULT_FROM_EMAIL": "noreply@localhost"}, "tongxin.W003"),
+    ],
+)
+def test_production_warns_about_settings_that_disagree(change, warning):
+    result = manage("check", "--deploy", **{**PRODUCTION, **change})
+    assert warning in result.stderr + result.stdout

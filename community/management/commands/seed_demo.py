@@ -1,18 +1,22 @@
 """Demo data: 许庄街道 with its two communities, departments and one account per role.
 
 Names and numbers are fictional. Running it again changes nothing that is
-already there (it is safe to run on every start). Later apps add their own
-demo data through their own ``seed_demo`` steps.
+already there (it is safe to run on every start). Every other installed app
+with a ``demo`` module adds its own data after this, in INSTALLED_APPS order,
+through ``demo.seed(stdout=...)``: this app knows none of them by name.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import import_module
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.utils.module_loading import module_has_submodule
 
 from community.models import Community, Department, DepartmentKind, Role, Street, User
 from community.services import membership_grant
@@ -47,6 +51,7 @@ ACCOUNTS = [
     DemoAccount("shuji", "李书华", "13800000030", Role.SECRETARY, YUJING),
     DemoAccount("wangge", "陈晓雨", "13800000031", Role.GRID_WORKER, YUJING),
     DemoAccount("wangge2", "周建国", "13800000032", Role.GRID_WORKER, YUJING),
+    DemoAccount("wangge3", "刘芳", "13800000036", Role.GRID_WORKER, YUJING),
     DemoAccount("tiaojie", "吴秀英", "13800000033", Role.MEDIATOR, YUJING),
     DemoAccount("zhiyuan", "郑海燕", "13800000034", Role.VOLUNTEER_LEADER, YUJING),
     DemoAccount("jumin", "张桂兰", "13800000035", Role.RESIDENT, YUJING),
@@ -72,6 +77,9 @@ class Command(BaseCommand):
         with transaction.atomic():
             units = self._organisation()
             self._accounts(units, options["password"])
+            for app in apps.get_app_configs():
+                if app.name != "community" and module_has_submodule(app.module, "demo"):
+                    import_module(f"{app.name}.demo").seed(stdout=self.stdout)
         self._print_logins(options["password"])
 
     def _organisation(self) -> dict[str, Street | Community | Department]:

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class GridsConfig(AppConfig):
+    name = "grids"
+    verbose_name = _("Grids")
+
+    def ready(self) -> None:
+        from community import panels
+        from community.models import Role
+        from grids.panels import community_grids, my_grid
+
+        panels.register(Role.GRID_WORKER, my_grid)
+        for role in (Role.SECRETARY, Role.STREET_DISPATCHER, Role.STREET_LEAD):
+            panels.register(role, community_grids)

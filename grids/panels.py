@@ -1,0 +1,29 @@
+"""What the grids app adds to role home pages (see community.panels)."""
+
+from __future__ import annotations
+
+from community.models import User
+from community.panels import Panel
+from grids import selectors
+from grids.models import CareTag
+
+
+def my_grid(user: User) -> Panel | None:
+    """A grid worker's own grids, with how many residents need extra care."""
+    grids = selectors.my_grids(user)
+    if not grids:
+        return None
+    counts = selectors.care_counts([g.pk for g in grids if g.is_basic])
+    care = [((tag.value, tag.label), counts[tag.value]) for tag in CareTag if counts.get(tag.value)]
+    return Panel("grids/_my_grid_panel.html", {"grids": grids, "care": care})
+
+
+def community_grids(user: User) -> Panel | None:
+    """The grids of the communities a secretary leads or a street oversees."""
+    grids = selectors.grid_overview(user)
+    if not grids:
+        return None
+    show_community = len({g.community_id for g in grids}) > 1
+    return Panel(
+        "grids/_community_grids_panel.html", {"grids": grids, "show_community": show_community}
+    )

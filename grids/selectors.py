@@ -1,0 +1,132 @@
+"""Reads of the grids app, through the viewer's scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Count, Q, QuerySet
+
+from community.models import Role, User
+from community.templatetags.portal import masked
+from grids.models import Building, CareTag, Grid, GridKind, GridStaff, Resident
+
+
+@dataclass(frozen=True)
+class Access:
+    """What one viewer may see in full. Built once per request (two queries).
+
+    Everyone who can see a resident sees their name and household. The full
+    mobile number is for the staff of any grid covering the building, the
+    community's secretary and the resident themself; everyone else sees it
+    masked. Health notes are for the staff of the resident's basic grid and
+    the secretary only, not the street, not overlay grids, not the admin.
+    """
+
+    user_id: int | None
+    secretary_of: frozenset[int]
+    basic_grids: frozenset[int]
+    covered_buildings: frozenset[int]
+
+    def full_phone(self, resident: Resident) -> bool:
+        building = resident.household.unit.building
+        return (
+            (resident.user_id is not None and resident.user_id == self.user_id)
+            or building.community_id in self.secretary_of
+            or building.grid_id in self.basic_grids
+            or building.pk in self.covered_buildings
+        )
+
+    def health(self, resident: Resident) -> bool:
+        building = resident.household.unit.building
+        return building.community_id in self.secretary_of or building.grid_id in self.basic_grids
+
+    def phone(self, resident: Resident) -> str:
+        return resident.phone if self.full_phone(resident) else masked(resident.phone)
+
+
+def access_for(user: User | AnonymousUser) -> Access:
+    if not user.is_authenticated:
+        return Access(None, frozenset(), frozenset(), frozenset())
+    duties = list(GridStaff.objects.filter(user=user).values_list("grid_id", "grid__kind"))
+    overlay = [grid for grid, kind in duties if kind != GridKind.BASIC]
+    covered = (
+        Grid.overlay_buildings.through.objects.filter(grid__in=overlay).values_list(
+            "building_id", flat=True
+        )
+        if overlay
+        else []
+    )
+    return Access(
+        user_id=user.pk,
+        secretary_of=frozenset(
+            m.community_id
+            for m in user.active_memberships
+            if m.role == Role.SECRETARY and m.community_id
+        ),
+        basic_grids=frozenset(grid for grid, kind in duties if kind == GridKind.BASIC),
+        covered_buildings=frozenset(covered),
+    )
+
+
+def resident_list(
+    user: User | AnonymousUser,
+    *,
+    search: str = "",
+    building: int | None = None,
+    tag: str = "",
+) -> QuerySet[Resident]:
+    """Residents the viewer may see, with their household, building and tags."""
+    rows = (
+        Resident.objects.visible_to(user)
+        .select_related("household__unit__building")
+        .prefetch_related("tags")
+        .order_by(
+            "household__unit__building__number", "household__unit__number", "household__room", "id"
+        )
+    )
+    if search:
+        rows = rows.filter(Q(name__contains=search) | Q(phone__endswith=search))
+    if building:
+        rows = rows.filter(household__unit__building_id=building)
+    if tag in CareTag.values:
+        rows = rows.filter(tags__tag=tag)
+    return rows
+
+
+def grid_overview(user: User | AnonymousUser) -> list[Grid]:
+    """Grids the viewer may see, with building, household and resident counts."""
+    return list(
+        Grid.objects.visible_to(user)
+        .select_related("community")
+        .prefetch_related("staff__user")
+        .annotate(
+            building_count=Count("buildings", distinct=True),
+            household_count=Count("buildings__units__households", distinct=True),
+            resident_count=Count("buildings__units__households__residents", distinct=True),
+            covered_count=Count("overlay_buildings", distinct=True),
+        )
+        .order_by("community__name", "kind", "name")
+    )
+
+
+def my_grids(user: User) -> list[Grid]:
+    """The grids a person staffs, with what they hold."""
+    return [g for g in grid_overview(user) if any(s.user_id == user.pk for s in g.staff.all())]
+
+
+def care_counts(grid_ids: list[int]) -> dict[str, int]:
+    """How many residents of these basic grids carry each care tag."""
+    rows = (
+        Resident.objects.filter(household__unit__building__grid__in=grid_ids)
+        .values("tags__tag")
+        .annotate(n=Count("id"))
+        .filter(tags__tag__isnull=False)
+    )
+    return {row["tags__tag"]: row["n"] for row in rows}
+
+
+def buildings_for(user: User | AnonymousUser) -> QuerySet[Building]:
+    return (
+        Building.objects.visible_to(user).select_related("grid").order_by("community_id", "number")
+    )
