@@ -9,10 +9,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from community import api, views
+from grids import api as grids_api
 
 router = DefaultRouter()
 router.register("communities", api.CommunityViewSet, basename="api-community")
 router.register("notifications", api.NotificationViewSet, basename="api-notification")
+router.register("patrols", grids_api.PatrolViewSet, basename="api-patrol")
 
 admin.site.site_header = _("Tongxin administration")
 admin.site.site_title = _("Tongxin")

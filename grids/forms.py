@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from community.models import User
-from grids.models import Building, CareTag
+from grids.models import Building, CareTag, Grid
 from grids.selectors import buildings_for
 
 
@@ -25,3 +25,57 @@ class ResidentFilterForm(forms.Form):
         building = self.fields["building"]
         assert isinstance(building, forms.ModelChoiceField)
         building.queryset = buildings_for(user)
+
+
+class PatrolStartForm(forms.Form):
+    grid = forms.ModelChoiceField(label=_("Grid"), queryset=Grid.objects.none())
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        grid = self.fields["grid"]
+        assert isinstance(grid, forms.ModelChoiceField)
+        grid.queryset = Grid.objects.filter(staff__user=user).distinct()
+
+
+class CheckInForm(forms.Form):
+    """A check-in. The building list is what the viewer may see; whether the
+    building is on this patrol's grid is the service's call, with its message."""
+
+    building = forms.ModelChoiceField(label=_("Building"), queryset=Building.objects.none())
+    note = forms.CharField(
+        label=_("What you found"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    latitude = forms.DecimalField(
+        required=False,
+        min_value=-90,
+        max_value=90,
+        max_digits=9,
+        decimal_places=6,
+        widget=forms.HiddenInput,
+    )
+    longitude = forms.DecimalField(
+        required=False,
+        min_value=-180,
+        max_value=180,
+        max_digits=9,
+        decimal_places=6,
+        widget=forms.HiddenInput,
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        building = self.fields["building"]
+        assert isinstance(building, forms.ModelChoiceField)
+        building.queryset = buildings_for(user)
+
+
+class PatrolEndForm(forms.Form):
+    summary = forms.CharField(
+        label=_("Summary"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

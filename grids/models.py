@@ -14,6 +14,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from community.models import Community, Membership, Role, TimeStampedModel, User, phone_validator
@@ -358,3 +359,104 @@ class Facility(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.unit} · {self.get_kind_display()} ×{self.count}"
+
+
+# --- Patrols -------------------------------------------------------------------------
+
+
+class PatrolStatus(models.TextChoices):
+    IN_PROGRESS = "in_progress", _("In progress")
+    ENDED = "ended", _("Ended")
+
+
+# The patrol's state machine: the only moves grids.services.patrol_end makes.
+PATROL_MOVES: dict[str, frozenset[str]] = {
+    PatrolStatus.IN_PROGRESS: frozenset({PatrolStatus.ENDED}),
+    PatrolStatus.ENDED: frozenset(),
+}
+
+
+class PatrolQuerySet(models.QuerySet["Patrol"]):
+    def visible_to(self, user: User | AnonymousUser) -> PatrolQuerySet:
+        """A worker's own patrols; every patrol of the grids a person leads or oversees."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_system_admin:
+            return self.all()
+        return self.filter(Q(worker=user) | Q(grid__community__in=_led_communities(user)))
+
+
+class Patrol(TimeStampedModel):
+    """巡查: one walk of a grid by its worker, with a check-in at each building."""
+
+    grid = models.ForeignKey(
+        Grid, on_delete=models.PROTECT, related_name="patrols", verbose_name=_("grid")
+    )
+    worker = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="patrols", verbose_name=_("grid worker")
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=PatrolStatus.choices,
+        default=PatrolStatus.IN_PROGRESS,
+        editable=False,
+    )
+    started_at = models.DateTimeField(_("started"), default=timezone.now)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True, editable=False)
+    summary = models.TextField(_("summary"), blank=True)
+
+    objects = PatrolQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("patrol")
+        verbose_name_plural = _("patrols")
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            # One patrol at a time: a second "start" returns the running one.
+            models.UniqueConstraint(
+                fields=["worker"],
+                condition=Q(status="in_progress"),
+                name="patrol_one_in_progress_per_worker",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grid} · {self.worker} · {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class PatrolCheckIn(models.Model):
+    """The worker was at this building, at this time (and place, if the phone said)."""
+
+    patrol = models.ForeignKey(
+        Patrol, on_delete=models.CASCADE, related_name="check_ins", verbose_name=_("patrol")
+    )
+    building = models.ForeignKey(
+        Building, on_delete=models.PROTECT, related_name="check_ins", verbose_name=_("building")
+    )
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    note = models.TextField(_("what was found"), blank=True)
+
+    class Meta:
+        verbose_name = _("check-in")
+        verbose_name_plural = _("check-ins")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.building} · {self.at:%H:%M}"

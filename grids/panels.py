@@ -15,7 +15,10 @@ def my_grid(user: User) -> Panel | None:
         return None
     counts = selectors.care_counts([g.pk for g in grids if g.is_basic])
     care = [((tag.value, tag.label), counts[tag.value]) for tag in CareTag if counts.get(tag.value)]
-    return Panel("grids/_my_grid_panel.html", {"grids": grids, "care": care})
+    return Panel(
+        "grids/_my_grid_panel.html",
+        {"grids": grids, "care": care, "patrol": selectors.current_patrol(user)},
+    )
 
 
 def community_grids(user: User) -> Panel | None:

@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from community.models import Role, User
 from community.templatetags.portal import masked
-from grids.models import Building, CareTag, Grid, GridKind, GridStaff, Resident
+from grids.models import (
+    Building,
+    CareTag,
+    Grid,
+    GridKind,
+    GridStaff,
+    Patrol,
+    PatrolCheckIn,
+    PatrolStatus,
+    Resident,
+)
 
 
 @dataclass(frozen=True)
@@ -129,4 +141,89 @@ def care_counts(grid_ids: list[int]) -> dict[str, int]:
 def buildings_for(user: User | AnonymousUser) -> QuerySet[Building]:
     return (
         Building.objects.visible_to(user).select_related("grid").order_by("community_id", "number")
+    )
+
+
+# --- Patrols ---------------------------------------------------------------------
+
+
+def grid_buildings(grid: Grid) -> QuerySet[Building]:
+    """The buildings a patrol of ``grid`` walks: its own, or those an overlay covers."""
+    return grid.buildings.all() if grid.is_basic else grid.overlay_buildings.all()
+
+
+def staffed_grids(user: User) -> list[Grid]:
+    return list(Grid.objects.filter(staff__user=user).select_related("community").distinct())
+
+
+def current_patrol(user: User) -> Patrol | None:
+    return (
+        Patrol.objects.filter(worker=user, status=PatrolStatus.IN_PROGRESS)
+        .select_related("grid")
+        .first()
+    )
+
+
+@dataclass
+class PatrolStop:
+    building: Building
+    check_ins: list[PatrolCheckIn]
+
+
+def patrol_stops(patrol: Patrol) -> list[PatrolStop]:
+    """Each building of the patrol's grid with this patrol's check-ins there (2 queries)."""
+    by_building: dict[int, list[PatrolCheckIn]] = {}
+    for check_in in patrol.check_ins.all():
+        by_building.setdefault(check_in.building_id, []).append(check_in)
+    return [
+        PatrolStop(building=b, check_ins=by_building.get(b.pk, []))
+        for b in grid_buildings(patrol.grid).order_by("number")
+    ]
+
+
+def week_start(now: datetime | None = None) -> datetime:
+    """Monday 00:00 of this week, Asia/Shanghai."""
+    local = timezone.localtime(now)
+    monday = local - timedelta(days=local.weekday())
+    return monday.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+@dataclass
+class Coverage:
+    grid: Grid
+    covered: list[Building]
+    missed: list[Building]
+
+
+def week_coverage(user: User, now: datetime | None = None) -> list[Coverage]:
+    """For each basic grid the viewer sees: buildings patrolled since Monday, and missed."""
+    since = week_start(now)
+    grids = list(
+        Grid.objects.visible_to(user)
+        .filter(kind=GridKind.BASIC)
+        .select_related("community")
+        .prefetch_related("buildings")
+        .order_by("community__name", "name")
+    )
+    visited = set(
+        PatrolCheckIn.objects.filter(at__gte=since, patrol__grid__in=grids).values_list(
+            "building_id", flat=True
+        )
+    )
+    return [
+        Coverage(
+            grid=g,
+            covered=[b for b in g.buildings.all() if b.pk in visited],
+            missed=[b for b in g.buildings.all() if b.pk not in visited],
+        )
+        for g in grids
+    ]
+
+
+def patrol_list(user: User | AnonymousUser) -> QuerySet[Patrol]:
+    return (
+        Patrol.objects.visible_to(user)
+        .select_related("grid", "worker")
+        .annotate(check_in_count=Count("check_ins"))
+        .order_by("-started_at", "-id")
     )

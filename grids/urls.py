@@ -8,4 +8,9 @@ urlpatterns = [
     path("", views.grid_overview, name="overview"),
     path("residents/", views.resident_list, name="resident-list"),
     path("residents/<int:pk>/", views.resident_detail, name="resident-detail"),
+    path("patrol/", views.patrol_current, name="patrol"),
+    path("patrol/<int:pk>/check-in/", views.patrol_check_in, name="patrol-check-in"),
+    path("patrol/<int:pk>/end/", views.patrol_end, name="patrol-end"),
+    path("patrols/", views.patrol_list, name="patrol-list"),
+    path("coverage/", views.coverage, name="coverage"),
 ]

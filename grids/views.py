@@ -1,16 +1,21 @@
-"""HTML pages of the grids app: residents and the grids overview."""
+"""HTML pages of the grids app: residents, the grids overview, patrols."""
 
 from __future__ import annotations
 
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from community.errors import DomainError
 from community.http import AuthedHttpRequest
-from grids import selectors
-from grids.forms import ResidentFilterForm
-from grids.models import Resident
+from grids import selectors, services
+from grids.forms import CheckInForm, PatrolEndForm, PatrolStartForm, ResidentFilterForm
+from grids.models import Patrol, Resident
 
 PAGE_SIZE = 50
 
@@ -63,3 +68,90 @@ def resident_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 def grid_overview(request: AuthedHttpRequest) -> HttpResponse:
     return render(request, "grids/overview.html", {"grids": selectors.grid_overview(request.user)})
+
+
+# --- Patrols -------------------------------------------------------------------
+
+
+def _form_errors(form: forms.Form) -> str:
+    return " ".join(str(e) for errors in form.errors.values() for e in errors)
+
+
+@login_required
+def patrol_current(request: AuthedHttpRequest) -> HttpResponse:
+    """The grid worker's patrol screen: start one, or check in and end the running one."""
+    if request.method == "POST":
+        form = PatrolStartForm(request.POST, user=request.user)
+        if not form.is_valid():
+            messages.error(request, _form_errors(form))
+            return redirect("grids:patrol")
+        try:
+            services.patrol_start(worker=request.user, grid=form.cleaned_data["grid"])
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect("grids:patrol")
+    patrol = selectors.current_patrol(request.user)
+    if patrol is None:
+        return render(
+            request,
+            "grids/patrol_start.html",
+            {"form": PatrolStartForm(user=request.user)},
+        )
+    return render(
+        request,
+        "grids/patrol_current.html",
+        {
+            "patrol": patrol,
+            "stops": selectors.patrol_stops(patrol),
+            "end_form": PatrolEndForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def patrol_check_in(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    patrol = get_object_or_404(Patrol.objects.visible_to(request.user), pk=pk)
+    form = CheckInForm(request.POST, user=request.user)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("grids:patrol")
+    try:
+        check_in = services.patrol_check_in(patrol=patrol, actor=request.user, **form.cleaned_data)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("Checked in at %(building)s.") % {"building": check_in.building}
+        )
+    return redirect("grids:patrol")
+
+
+@login_required
+@require_POST
+def patrol_end(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    patrol = get_object_or_404(Patrol.objects.visible_to(request.user), pk=pk)
+    form = PatrolEndForm(request.POST)
+    summary = form.cleaned_data["summary"] if form.is_valid() else ""
+    try:
+        services.patrol_end(patrol=patrol, actor=request.user, summary=summary)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("grids:patrol")
+    messages.success(request, _("Patrol ended."))
+    return redirect("grids:patrol-list")
+
+
+@login_required
+def patrol_list(request: AuthedHttpRequest) -> HttpResponse:
+    page = Paginator(selectors.patrol_list(request.user), 20).get_page(request.GET.get("page"))
+    return render(request, "grids/patrol_list.html", {"page": page})
+
+
+@login_required
+def coverage(request: AuthedHttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "grids/coverage.html",
+        {"coverage": selectors.week_coverage(request.user), "since": selectors.week_start()},
+    )
