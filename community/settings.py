@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -295,6 +296,12 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-notifications": {
         "task": "community.tasks.sweep_notifications",
         "schedule": 60.0,
+    },
+    # Overdue home visits: to the grid worker, and after three days to the
+    # secretary. 08:00 Shanghai time, when the working day starts.
+    "notify-overdue-visits": {
+        "task": "grids.tasks.notify_overdue_visits",
+        "schedule": crontab(hour=8, minute=0),
     },
 }
 

@@ -46,7 +46,7 @@ class CheckInForm(forms.Form):
         label=_("What you found"),
         required=False,
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
     )
     latitude = forms.DecimalField(
         required=False,
@@ -79,3 +79,29 @@ class PatrolEndForm(forms.Form):
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class VisitForm(forms.Form):
+    visited_on = forms.DateField(
+        label=_("Date of visit"),
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
+    )
+    condition = forms.CharField(
+        label=_("How they are"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+    )
+    needs = forms.CharField(
+        label=_("What they need"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+    )
+    follow_up = forms.CharField(
+        label=_("Follow-up"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+    )
+    card_left = forms.BooleanField(label=_("Contact card left"), required=False)

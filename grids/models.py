@@ -460,3 +460,71 @@ class PatrolCheckIn(models.Model):
 
     def __str__(self) -> str:
         return f"{self.building} · {self.at:%H:%M}"
+
+
+# --- Home visits ---------------------------------------------------------------------
+
+# How often a resident with each care tag is visited unless the community's
+# care plan says otherwise; a resident with several tags follows the most
+# frequent.
+DEFAULT_VISIT_INTERVAL_DAYS: dict[str, int] = {
+    CareTag.LIVING_ALONE: 7,
+    CareTag.IN_DIFFICULTY: 14,
+    CareTag.LIMITED_MOBILITY: 14,
+    CareTag.CHRONIC_ILLNESS: 30,
+}
+
+
+class CarePlan(TimeStampedModel):
+    """A community's own visiting interval for one care tag."""
+
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="care_plans", verbose_name=_("community")
+    )
+    tag = models.CharField(_("care tag"), max_length=20, choices=CareTag.choices)
+    interval_days = models.PositiveSmallIntegerField(
+        _("visit every (days)"), validators=[MinValueValidator(1), MaxValueValidator(365)]
+    )
+
+    class Meta:
+        verbose_name = _("care plan")
+        verbose_name_plural = _("care plans")
+        constraints = [
+            models.UniqueConstraint(fields=["community", "tag"], name="care_plan_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.community} · {self.get_tag_display()} · {self.interval_days}"
+
+
+class VisitQuerySet(models.QuerySet["Visit"]):
+    def visible_to(self, user: User | AnonymousUser) -> VisitQuerySet:
+        """Visits to the residents a person may see."""
+        return self.filter(resident__in=Resident.objects.visible_to(user).values("pk"))
+
+
+class Visit(TimeStampedModel):
+    """走访: a grid worker's home visit to a resident."""
+
+    resident = models.ForeignKey(
+        Resident, on_delete=models.PROTECT, related_name="visits", verbose_name=_("resident")
+    )
+    worker = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="visits", verbose_name=_("visited by")
+    )
+    visited_on = models.DateField(_("date of visit"))
+    condition = models.TextField(_("how they are"), blank=True)
+    needs = models.TextField(_("what they need"), blank=True)
+    follow_up = models.TextField(_("follow-up"), blank=True)
+    card_left = models.BooleanField(_("contact card left"), default=False)
+
+    objects = VisitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("home visit")
+        verbose_name_plural = _("home visits")
+        ordering = ["-visited_on", "-id"]
+        indexes = [models.Index(fields=["resident", "-visited_on"], name="visit_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.resident} · {self.visited_on}"

@@ -14,10 +14,17 @@ def my_grid(user: User) -> Panel | None:
     if not grids:
         return None
     counts = selectors.care_counts([g.pk for g in grids if g.is_basic])
+    due = selectors.visits_due(user)
     care = [((tag.value, tag.label), counts[tag.value]) for tag in CareTag if counts.get(tag.value)]
     return Panel(
         "grids/_my_grid_panel.html",
-        {"grids": grids, "care": care, "patrol": selectors.current_patrol(user)},
+        {
+            "grids": grids,
+            "care": care,
+            "patrol": selectors.current_patrol(user),
+            "visits_due": len(due),
+            "visits_overdue": sum(1 for v in due if v.is_overdue),
+        },
     )
 
 

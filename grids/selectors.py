@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from community.models import Role, User
 from community.templatetags.portal import masked
 from grids.models import (
+    DEFAULT_VISIT_INTERVAL_DAYS,
     Building,
+    CarePlan,
     CareTag,
     Grid,
     GridKind,
@@ -227,3 +229,79 @@ def patrol_list(user: User | AnonymousUser) -> QuerySet[Patrol]:
         .annotate(check_in_count=Count("check_ins"))
         .order_by("-started_at", "-id")
     )
+
+
+# --- Home visits -----------------------------------------------------------------
+
+DUE_SOON_DAYS = 3
+
+
+@dataclass
+class VisitDue:
+    resident: Resident
+    last_visit: date | None
+    due_on: date
+    today: date
+
+    @property
+    def overdue_days(self) -> int:
+        return max(0, (self.today - self.due_on).days)
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.due_on < self.today
+
+
+def _visit_scope(user: User) -> Q:
+    """Whose visits a person answers for: their basic grids', or their community's."""
+    if user.is_system_admin:
+        return Q()
+    secretary_of = [m.community_id for m in user.active_memberships if m.role == Role.SECRETARY]
+    return Q(household__unit__building__grid__staff__user=user) | Q(
+        household__unit__building__community__in=secretary_of
+    )
+
+
+def visit_schedule(residents: QuerySet[Resident], today: date) -> list[VisitDue]:
+    """When each tagged resident is next due a visit (three queries).
+
+    A resident with several care tags follows the most frequent plan; one
+    never visited is due from the day they were tagged.
+    """
+    rows = list(
+        residents.filter(tags__isnull=False)
+        .distinct()
+        .select_related("household__unit__building")
+        .prefetch_related("tags")
+        .annotate(last_visit=Max("visits__visited_on"))
+    )
+    plans = {
+        (p.community_id, p.tag): p.interval_days
+        for p in CarePlan.objects.filter(
+            community__in={r.household.unit.building.community_id for r in rows}
+        )
+    }
+    schedule = []
+    for r in rows:
+        community = r.household.unit.building.community_id
+        tags = list(r.tags.all())
+        interval = min(
+            plans.get((community, t.tag), DEFAULT_VISIT_INTERVAL_DAYS[t.tag]) for t in tags
+        )
+        start = r.last_visit or min(t.since for t in tags)
+        due_on = start + timedelta(days=interval) if r.last_visit else start
+        schedule.append(VisitDue(resident=r, last_visit=r.last_visit, due_on=due_on, today=today))
+    return sorted(schedule, key=lambda v: (v.due_on, v.resident.pk))
+
+
+def visits_due(user: User, today: date | None = None) -> list[VisitDue]:
+    """The visits a worker (or secretary) has due within a few days, or overdue."""
+    today = today or timezone.localdate()
+    residents = Resident.objects.filter(_visit_scope(user))
+    horizon = today + timedelta(days=DUE_SOON_DAYS)
+    return [v for v in visit_schedule(residents, today) if v.due_on <= horizon]
+
+
+def overdue_visits(today: date) -> list[VisitDue]:
+    """Every overdue visit in the system, for the beat job."""
+    return [v for v in visit_schedule(Resident.objects.all(), today) if v.is_overdue]

@@ -13,4 +13,6 @@ urlpatterns = [
     path("patrol/<int:pk>/end/", views.patrol_end, name="patrol-end"),
     path("patrols/", views.patrol_list, name="patrol-list"),
     path("coverage/", views.coverage, name="coverage"),
+    path("visits/", views.visits_due, name="visits"),
+    path("residents/<int:pk>/visit/", views.visit_new, name="visit-new"),
 ]

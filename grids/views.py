@@ -8,13 +8,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from community.errors import DomainError
 from community.http import AuthedHttpRequest
 from grids import selectors, services
-from grids.forms import CheckInForm, PatrolEndForm, PatrolStartForm, ResidentFilterForm
+from grids.forms import CheckInForm, PatrolEndForm, PatrolStartForm, ResidentFilterForm, VisitForm
 from grids.models import Patrol, Resident
 
 PAGE_SIZE = 50
@@ -61,6 +62,7 @@ def resident_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             "show_health": access.health(resident),
             "tags": resident.tags.all(),
             "housemates": resident.household.residents.exclude(pk=resident.pk),
+            "visits": resident.visits.select_related("worker")[:5],
         },
     )
 
@@ -155,3 +157,29 @@ def coverage(request: AuthedHttpRequest) -> HttpResponse:
         "grids/coverage.html",
         {"coverage": selectors.week_coverage(request.user), "since": selectors.week_start()},
     )
+
+
+# --- Home visits -------------------------------------------------------------------
+
+
+@login_required
+def visits_due(request: AuthedHttpRequest) -> HttpResponse:
+    return render(request, "grids/visits_due.html", {"due": selectors.visits_due(request.user)})
+
+
+@login_required
+def visit_new(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    resident = get_object_or_404(
+        Resident.objects.visible_to(request.user).select_related("household__unit__building__grid"),
+        pk=pk,
+    )
+    form = VisitForm(request.POST or None, initial={"visited_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.visit_record(actor=request.user, resident=resident, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Visit to %(name)s recorded.") % {"name": resident.name})
+            return redirect("grids:visits")
+    return render(request, "grids/visit_form.html", {"form": form, "resident": resident})

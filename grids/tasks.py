@@ -1,0 +1,13 @@
+"""Celery tasks of the grids app."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from grids.services import visits_notify_overdue
+
+
+@shared_task(name="grids.tasks.notify_overdue_visits", ignore_result=True)
+def notify_overdue_visits() -> int:
+    """Beat job, every morning: overdue home visits to workers and secretaries."""
+    return visits_notify_overdue()

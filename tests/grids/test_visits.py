@@ -1,0 +1,175 @@
+"""Home visits: who is due, recording a visit, and overdue reminders."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+
+from community.errors import DomainError, NotAllowed
+from community.models import Notification
+from grids.models import CarePlan, ResidentTag, Visit
+from grids.selectors import visits_due
+from grids.services import visit_record, visits_notify_overdue
+from grids.tasks import notify_overdue_visits
+from tests.grids.factories import ResidentFactory
+
+pytestmark = pytest.mark.django_db
+
+TODAY = date(2026, 11, 23)
+
+
+@pytest.fixture
+def today(time_machine):
+    time_machine.move_to("2026-11-23 09:00 +0800")
+    return TODAY
+
+
+def _tagged_since(resident, tag: str, since: date) -> None:
+    ResidentTag.objects.filter(resident=resident).delete()
+    row = ResidentTag.objects.create(resident=resident, tag=tag)
+    ResidentTag.objects.filter(pk=row.pk).update(since=since)
+
+
+def test_a_resident_never_visited_is_due_from_the_day_they_were_tagged(gw, today):
+    _tagged_since(gw.elder_1, "living_alone", today - timedelta(days=2))
+    due = visits_due(gw.worker_1, today)
+    assert [v.resident for v in due] == [gw.elder_1]
+    assert due[0].overdue_days == 2
+    assert due[0].last_visit is None
+
+
+def test_after_a_visit_the_next_is_due_by_the_care_plan(gw, today):
+    _tagged_since(gw.elder_1, "living_alone", today - timedelta(days=30))
+    visit_record(actor=gw.worker_1, resident=gw.elder_1, visited_on=today, card_left=True)
+    assert visits_due(gw.worker_1, today) == []  # next visit in 7 days
+    soon = visits_due(gw.worker_1, today + timedelta(days=5))
+    assert soon[0].due_on == today + timedelta(days=7)
+    assert not soon[0].is_overdue
+
+
+def test_a_communitys_care_plan_overrides_the_default(gw, today):
+    _tagged_since(gw.elder_1, "chronic_illness", today - timedelta(days=60))
+    visit_record(actor=gw.worker_1, resident=gw.elder_1, visited_on=today - timedelta(days=10))
+    assert visits_due(gw.worker_1, today) == []  # default: every 30 days
+    CarePlan.objects.create(community=gw.grid_1.community, tag="chronic_illness", interval_days=7)
+    assert visits_due(gw.worker_1, today)[0].overdue_days == 3
+
+
+def test_the_most_frequent_tag_sets_the_pace(gw, today):
+    _tagged_since(gw.elder_1, "chronic_illness", today - timedelta(days=60))
+    ResidentTag.objects.create(resident=gw.elder_1, tag="living_alone")
+    visit_record(actor=gw.worker_1, resident=gw.elder_1, visited_on=today - timedelta(days=8))
+    assert visits_due(gw.worker_1, today)[0].overdue_days == 1  # weekly, not monthly
+
+
+def test_each_worker_sees_their_own_grids_visits_and_the_secretary_all(gw, today):
+    _tagged_since(gw.elder_1, "living_alone", today)
+    _tagged_since(gw.elder_2, "living_alone", today)
+    assert [v.resident for v in visits_due(gw.worker_1, today)] == [gw.elder_1]
+    assert [v.resident for v in visits_due(gw.worker_2, today)] == [gw.elder_2]
+    assert {v.resident for v in visits_due(gw.secretary_x, today)} == {gw.elder_1, gw.elder_2}
+    assert visits_due(gw.officer, today) == []
+
+
+def test_a_visit_to_a_resident_of_another_grid_is_refused(gw, today):
+    with pytest.raises(NotAllowed, match="第二网格"):
+        visit_record(actor=gw.worker_1, resident=gw.elder_2, visited_on=today)
+    assert not Visit.objects.exists()
+
+
+@pytest.mark.parametrize("days", [1, 15])
+def test_a_visit_in_the_future_or_weeks_ago_is_refused(gw, today, days):
+    when = today + timedelta(days=1) if days == 1 else today - timedelta(days=days)
+    with pytest.raises(DomainError):
+        visit_record(actor=gw.worker_1, resident=gw.elder_1, visited_on=when)
+    assert not Visit.objects.exists()
+
+
+# --- Overdue reminders -------------------------------------------------------------
+
+
+def test_overdue_visits_notify_the_worker_once_then_the_secretary(gw, today):
+    _tagged_since(gw.elder_1, "living_alone", today - timedelta(days=1))
+    assert visits_notify_overdue(today=today) == 1
+    note = Notification.objects.get(recipient=gw.worker_1)
+    assert note.title == f"走访逾期：{gw.elder_1.name}（{gw.elder_1.household}）"
+    assert note.link == reverse("grids:resident-detail", args=[gw.elder_1.pk])
+    # The next morning: nothing new for the same missed visit.
+    assert visits_notify_overdue(today=today + timedelta(days=1)) == 0
+    assert not Notification.objects.filter(recipient=gw.secretary_x).exists()
+    # Three days late: the secretary hears of it, once.
+    assert visits_notify_overdue(today=today + timedelta(days=2)) == 1
+    assert visits_notify_overdue(today=today + timedelta(days=3)) == 0
+    escalated = Notification.objects.get(recipient=gw.secretary_x)
+    assert escalated.kind == "visit.overdue.escalated"
+
+
+def test_after_a_visit_the_next_missed_one_is_a_new_reminder(gw, today):
+    _tagged_since(gw.elder_1, "living_alone", today - timedelta(days=1))
+    visits_notify_overdue(today=today)
+    visit_record(actor=gw.worker_1, resident=gw.elder_1, visited_on=today)
+    assert visits_notify_overdue(today=today + timedelta(days=8)) == 1
+    assert Notification.objects.filter(recipient=gw.worker_1).count() == 2
+
+
+def test_the_beat_task_sends_the_reminders(gw, today, django_capture_on_commit_callbacks):
+    _tagged_since(gw.elder_1, "living_alone", today - timedelta(days=1))
+    notify_overdue_visits.delay()
+    assert Notification.objects.filter(recipient=gw.worker_1, kind="visit.overdue").exists()
+
+
+# --- Pages ---------------------------------------------------------------------------
+
+
+def test_worker_records_a_visit_from_the_due_list(client, gw, today):
+    _tagged_since(gw.elder_1, "living_alone", today - timedelta(days=3))
+    client.force_login(gw.worker_1)
+    page = client.get(reverse("grids:visits")).content.decode()
+    assert "逾期 3 天" in page
+    response = client.post(
+        reverse("grids:visit-new", args=[gw.elder_1.pk]),
+        {
+            "visited_on": "2026-11-23",
+            "condition": "胸闷，已叮嘱注意保暖",
+            "needs": "代买药品",
+            "follow_up": "周五再去",
+            "card_left": "on",
+        },
+        follow=True,
+    )
+    assert response.request["PATH_INFO"] == reverse("grids:visits")
+    visit = Visit.objects.get()
+    assert visit.card_left
+    assert visit.worker == gw.worker_1
+    page = response.content.decode()
+    assert f"已登记对{gw.elder_1.name}的走访" in page
+    assert 'data-testid="visit-due"' not in page  # next visit is a week away
+
+
+def test_a_secretary_outside_the_grid_gets_a_clear_message_not_a_visit(client, gw, today):
+    client.force_login(gw.secretary_x)
+    response = client.post(
+        reverse("grids:visit-new", args=[gw.elder_1.pk]), {"visited_on": "2026-11-23"}
+    )
+    assert response.status_code == 200
+    assert "不是您的网格" in response.content.decode()
+    assert not Visit.objects.exists()
+
+
+def test_another_grids_worker_cannot_open_the_visit_form(client, gw, today):
+    client.force_login(gw.worker_2)
+    assert client.get(reverse("grids:visit-new", args=[gw.elder_1.pk])).status_code == 404
+
+
+def test_visits_page_query_count_does_not_grow(client, gw, today, django_assert_num_queries):
+    for _ in range(30):
+        resident = ResidentFactory(household__unit=gw.elder_1.household.unit)
+        ResidentTag.objects.create(resident=resident, tag="living_alone")
+    client.force_login(gw.worker_1)
+    # session, user, memberships; residents with last visit; their tags;
+    # care plans; unread count
+    with django_assert_num_queries(7):
+        page = client.get(reverse("grids:visits")).content.decode()
+    assert page.count('data-testid="visit-due"') == 31
