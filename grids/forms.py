@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from community.models import User
-from grids.models import Building, CareTag, Grid
+from grids.models import Building, BuildingUnit, CareTag, Facility, Grid, HazardKind, Severity
 from grids.selectors import buildings_for
 
 
@@ -105,3 +105,51 @@ class VisitForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
     )
     card_left = forms.BooleanField(label=_("Contact card left"), required=False)
+
+
+class HazardForm(forms.Form):
+    building = forms.ModelChoiceField(label=_("Building"), queryset=Building.objects.none())
+    unit = forms.ModelChoiceField(
+        label=_("Unit (optional)"), queryset=BuildingUnit.objects.none(), required=False
+    )
+    facility = forms.ModelChoiceField(
+        label=_("Facility (optional)"), queryset=Facility.objects.none(), required=False
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=HazardKind.choices)
+    severity = forms.ChoiceField(
+        label=_("Severity"), choices=Severity.choices, initial=Severity.MEDIUM
+    )
+    description = forms.CharField(
+        label=_("What was found"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        buildings = buildings_for(user)
+        for name, queryset in (
+            ("building", buildings),
+            (
+                "unit",
+                BuildingUnit.objects.filter(building__in=buildings).select_related("building"),
+            ),
+            (
+                "facility",
+                Facility.objects.filter(unit__building__in=buildings).select_related(
+                    "unit__building"
+                ),
+            ),
+        ):
+            field = self.fields[name]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = queryset
+
+
+class HazardFixForm(forms.Form):
+    note = forms.CharField(
+        label=_("How it was fixed"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+    )

@@ -8,6 +8,7 @@ grid through ``GridStaff``; what a grid worker may see follows from it.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
@@ -528,3 +529,140 @@ class Visit(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.resident} · {self.visited_on}"
+
+
+# --- Hazards -------------------------------------------------------------------------
+
+
+class HazardKind(models.TextChoices):
+    FLYING_WIRE = "flying_wire", _("Flying-wire e-bike charging")
+    BLOCKED_EXIT = "blocked_exit", _("Blocked fire exit")
+    EXPOSED_WIRING = "exposed_wiring", _("Exposed wiring")
+    BROKEN_FACILITY = "broken_facility", _("Broken facility")
+    OTHER = "other", _("Other")
+
+
+class Severity(models.TextChoices):
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High: danger now")
+
+
+class HazardStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    FIXED = "fixed", _("Fixed")
+
+
+HAZARD_MOVES: dict[str, frozenset[str]] = {
+    HazardStatus.OPEN: frozenset({HazardStatus.FIXED}),
+    HazardStatus.FIXED: frozenset(),
+}
+
+
+class HazardQuerySet(models.QuerySet["Hazard"]):
+    def visible_to(self, user: User | AnonymousUser) -> HazardQuerySet:
+        """Hazards at the buildings a person may see."""
+        return self.filter(building__in=Building.objects.visible_to(user).values("pk"))
+
+
+class Hazard(TimeStampedModel):
+    """隐患: something unsafe found in the grid, open until fixed (with a photo)."""
+
+    building = models.ForeignKey(
+        Building, on_delete=models.PROTECT, related_name="hazards", verbose_name=_("building")
+    )
+    unit = models.ForeignKey(
+        BuildingUnit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="hazards",
+        verbose_name=_("unit"),
+    )
+    facility = models.ForeignKey(
+        Facility,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="hazards",
+        verbose_name=_("facility"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=HazardKind.choices)
+    severity = models.CharField(
+        _("severity"), max_length=10, choices=Severity.choices, default=Severity.MEDIUM
+    )
+    description = models.TextField(_("what was found"))
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=HazardStatus.choices,
+        default=HazardStatus.OPEN,
+        editable=False,
+    )
+    reported_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        related_name="hazards_reported",
+        verbose_name=_("reported by"),
+    )
+    patrol = models.ForeignKey(
+        Patrol,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="hazards",
+        verbose_name=_("found on patrol"),
+    )
+    fixed_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="hazards_fixed",
+        verbose_name=_("fixed by"),
+        editable=False,
+    )
+    fixed_at = models.DateTimeField(_("fixed"), null=True, blank=True, editable=False)
+    fix_note = models.TextField(_("how it was fixed"), blank=True)
+
+    objects = HazardQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("hazard")
+        verbose_name_plural = _("hazards")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "building"], name="hazard_open")]
+
+    def __str__(self) -> str:
+        return f"{self.building} · {self.get_kind_display()}"
+
+
+class PhotoStage(models.TextChoices):
+    FOUND = "found", _("As found")
+    FIXED = "fixed", _("After the fix")
+
+
+def hazard_photo_path(instance: HazardPhoto, filename: str) -> str:
+    # Not under a public URL: photos are served by a view that checks scope.
+    return f"private/hazards/{instance.hazard_id}/{uuid.uuid4().hex}.jpg"
+
+
+class HazardPhoto(models.Model):
+    hazard = models.ForeignKey(
+        Hazard, on_delete=models.CASCADE, related_name="photos", verbose_name=_("hazard")
+    )
+    stage = models.CharField(_("stage"), max_length=10, choices=PhotoStage.choices)
+    image = models.FileField(_("photo"), upload_to=hazard_photo_path)
+    thumbnail = models.FileField(_("thumbnail"), upload_to=hazard_photo_path, blank=True)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("hazard photo")
+        verbose_name_plural = _("hazard photos")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.hazard} · {self.get_stage_display()}"

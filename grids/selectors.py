@@ -19,6 +19,8 @@ from grids.models import (
     Grid,
     GridKind,
     GridStaff,
+    Hazard,
+    HazardStatus,
     Patrol,
     PatrolCheckIn,
     PatrolStatus,
@@ -305,3 +307,18 @@ def visits_due(user: User, today: date | None = None) -> list[VisitDue]:
 def overdue_visits(today: date) -> list[VisitDue]:
     """Every overdue visit in the system, for the beat job."""
     return [v for v in visit_schedule(Resident.objects.all(), today) if v.is_overdue]
+
+
+# --- Hazards -----------------------------------------------------------------------
+
+
+def hazard_list(user: User | AnonymousUser, *, status: str = "") -> QuerySet[Hazard]:
+    rows = (
+        Hazard.objects.visible_to(user)
+        .select_related("building", "unit", "reported_by")
+        .prefetch_related("photos")
+        .order_by("-created_at", "-id")
+    )
+    if status in HazardStatus.values:
+        rows = rows.filter(status=status)
+    return rows

@@ -15,4 +15,8 @@ urlpatterns = [
     path("coverage/", views.coverage, name="coverage"),
     path("visits/", views.visits_due, name="visits"),
     path("residents/<int:pk>/visit/", views.visit_new, name="visit-new"),
+    path("hazards/", views.hazard_list, name="hazard-list"),
+    path("hazards/new/", views.hazard_new, name="hazard-new"),
+    path("hazards/<int:pk>/", views.hazard_detail, name="hazard-detail"),
+    path("hazards/photos/<int:pk>/<str:size>/", views.hazard_photo, name="hazard-photo"),
 ]

@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,8 +15,16 @@ from django.views.decorators.http import require_POST
 from community.errors import DomainError
 from community.http import AuthedHttpRequest
 from grids import selectors, services
-from grids.forms import CheckInForm, PatrolEndForm, PatrolStartForm, ResidentFilterForm, VisitForm
-from grids.models import Patrol, Resident
+from grids.forms import (
+    CheckInForm,
+    HazardFixForm,
+    HazardForm,
+    PatrolEndForm,
+    PatrolStartForm,
+    ResidentFilterForm,
+    VisitForm,
+)
+from grids.models import Hazard, HazardPhoto, HazardStatus, Patrol, Resident
 
 PAGE_SIZE = 50
 
@@ -183,3 +191,74 @@ def visit_new(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Visit to %(name)s recorded.") % {"name": resident.name})
             return redirect("grids:visits")
     return render(request, "grids/visit_form.html", {"form": form, "resident": resident})
+
+
+# --- Hazards ---------------------------------------------------------------------
+
+
+@login_required
+def hazard_list(request: AuthedHttpRequest) -> HttpResponse:
+    show = request.GET.get("status", HazardStatus.OPEN)
+    rows = selectors.hazard_list(request.user, status=show)
+    page = Paginator(rows, 20).get_page(request.GET.get("page"))
+    return render(request, "grids/hazard_list.html", {"page": page, "show": show})
+
+
+@login_required
+def hazard_new(request: AuthedHttpRequest) -> HttpResponse:
+    form = HazardForm(request.POST or None, user=request.user, initial=request.GET.dict())
+    if request.method == "POST" and form.is_valid():
+        try:
+            hazard = services.hazard_report(
+                actor=request.user,
+                photos=request.FILES.getlist("photos"),
+                patrol=selectors.current_patrol(request.user),
+                **form.cleaned_data,
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Hazard recorded."))
+            return redirect("grids:hazard-detail", pk=hazard.pk)
+    return render(request, "grids/hazard_form.html", {"form": form})
+
+
+@login_required
+def hazard_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    hazard = get_object_or_404(
+        Hazard.objects.visible_to(request.user).select_related(
+            "building", "unit", "facility__unit", "reported_by", "fixed_by"
+        ),
+        pk=pk,
+    )
+    form = HazardFixForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.hazard_fix(
+                hazard=hazard,
+                actor=request.user,
+                note=form.cleaned_data["note"],
+                photos=request.FILES.getlist("photos"),
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Marked fixed."))
+            return redirect("grids:hazard-detail", pk=hazard.pk)
+    return render(
+        request,
+        "grids/hazard_detail.html",
+        {"hazard": hazard, "photos": hazard.photos.all(), "form": form},
+    )
+
+
+@login_required
+def hazard_photo(request: AuthedHttpRequest, pk: int, size: str) -> FileResponse:
+    """A hazard photo, only for those who may see the hazard (never a public URL)."""
+    photo = get_object_or_404(
+        HazardPhoto.objects.filter(hazard__in=Hazard.objects.visible_to(request.user)), pk=pk
+    )
+    file = photo.thumbnail if size == "thumb" and photo.thumbnail else photo.image
+    response = FileResponse(file.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -93,3 +93,9 @@ def worker(broker_url: str, worker_db_url: str, tmp_path_factory: pytest.TempPat
         broker_url=broker_url, db_url=worker_db_url, logdir=tmp_path_factory.mktemp("worker")
     ) as proc:
         yield proc
+
+
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path) -> None:
+    """Uploaded files go to a throw-away folder per test."""
+    settings.MEDIA_ROOT = tmp_path / "media"

@@ -1,0 +1,210 @@
+"""Hazards found in the grid: reported with photos, fixed with a photo of the fix."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.urls import reverse
+from PIL import Image
+
+from community.errors import DomainError, NotAllowed
+from community.images import clean_photo
+from grids.models import Hazard, HazardPhoto, HazardStatus
+from grids.services import hazard_fix, hazard_report, patrol_start
+from tests.grids.factories import UnitFactory
+from tests.photos import bomb_png, gif, not_an_image, phone_jpeg
+
+pytestmark = pytest.mark.django_db
+
+
+def _report(gw, photos=None, **kwargs):
+    values = {
+        "actor": gw.worker_1,
+        "building": gw.building_1,
+        "kind": "exposed_wiring",
+        "description": "雪地里有一个裸露的插线板",
+        "severity": "high",
+        "photos": photos if photos is not None else [phone_jpeg()],
+    }
+    values.update(kwargs)
+    return hazard_report(**values)
+
+
+# --- Photos ---------------------------------------------------------------------------
+
+
+def test_a_photo_is_re_encoded_without_exif_or_gps():
+    cleaned = clean_photo(phone_jpeg(size=(4000, 3000)))
+    image = Image.open(io.BytesIO(cleaned.content.read()))
+    assert image.format == "JPEG"
+    assert dict(image.getexif()) == {}
+    assert max(image.size) == 2560  # scaled down for phones on a weak signal
+    assert (cleaned.width, cleaned.height) == image.size
+
+
+@pytest.mark.parametrize(
+    ("upload", "message"),
+    [
+        (not_an_image, "不是可以读取的照片"),
+        (gif, "不是 JPEG、PNG 或 WebP 照片"),
+        (bomb_png, "像素太多"),
+    ],
+)
+def test_bad_photos_are_refused_with_a_clear_message(upload, message):
+    with pytest.raises(DomainError, match=message):
+        clean_photo(upload())
+
+
+# --- Reporting and fixing -------------------------------------------------------------
+
+
+def test_a_worker_reports_a_hazard_with_a_photo_and_gets_a_thumbnail(
+    gw, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        hazard = _report(gw)
+    assert hazard.status == HazardStatus.OPEN
+    photo = hazard.photos.get()
+    assert photo.stage == "found"
+    assert photo.thumbnail  # made by the task after commit
+    with photo.thumbnail.open("rb") as f:
+        assert max(Image.open(f).size) == 320
+
+
+def test_a_hazard_found_on_patrol_is_linked_to_it(gw):
+    patrol = patrol_start(worker=gw.worker_1, grid=gw.grid_1)
+    assert _report(gw, patrol=patrol).patrol == patrol
+
+
+def test_one_bad_photo_saves_nothing(gw):
+    with pytest.raises(DomainError):
+        _report(gw, photos=[phone_jpeg(), not_an_image()])
+    assert not Hazard.objects.exists()
+    assert not HazardPhoto.objects.exists()
+
+
+def test_a_hazard_outside_the_workers_grid_is_refused(gw):
+    with pytest.raises(NotAllowed, match="2号楼不在您的网格"):
+        _report(gw, building=gw.building_2)
+    assert not Hazard.objects.exists()
+
+
+def test_a_unit_of_another_building_is_refused(gw):
+    other_unit = UnitFactory(building=gw.building_2, number=9)
+    with pytest.raises(DomainError):
+        _report(gw, unit=other_unit)
+
+
+def test_fixing_needs_a_photo_of_the_fix(gw):
+    hazard = _report(gw)
+    with pytest.raises(DomainError, match="请上传整改后的照片"):
+        hazard_fix(hazard=hazard, actor=gw.worker_1, note="已收起")
+    hazard.refresh_from_db()
+    assert hazard.status == HazardStatus.OPEN
+
+
+def test_the_secretary_fixes_it_and_posts_the_photo(gw):
+    hazard = _report(gw)
+    fixed = hazard_fix(
+        hazard=hazard, actor=gw.secretary_x, note="插线板已收回室内", photos=[phone_jpeg()]
+    )
+    assert fixed.status == HazardStatus.FIXED
+    assert fixed.fixed_by == gw.secretary_x
+    assert fixed.photos.filter(stage="fixed").count() == 1
+    again = hazard_fix(hazard=hazard, actor=gw.worker_1, photos=[phone_jpeg()])
+    assert again.fixed_by == gw.secretary_x  # already fixed: nothing changes
+    assert again.photos.count() == 2
+
+
+def test_another_grids_worker_cannot_fix_it(gw):
+    hazard = _report(gw)
+    with pytest.raises(NotAllowed):
+        hazard_fix(hazard=hazard, actor=gw.worker_2, photos=[phone_jpeg()])
+
+
+# --- Pages and scope ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("worker_1", 200),
+        ("secretary_x", 200),
+        ("dispatcher", 200),
+        ("worker_2", 404),
+        ("secretary_y", 404),
+    ],
+)
+def test_a_hazard_and_its_photos_are_seen_only_within_scope(client, gw, who, expected):
+    hazard = _report(gw)
+    photo = hazard.photos.get()
+    client.force_login(getattr(gw, who))
+    assert client.get(reverse("grids:hazard-detail", args=[hazard.pk])).status_code == expected
+    response = client.get(reverse("grids:hazard-photo", args=[photo.pk, "full"]))
+    assert response.status_code == expected
+
+
+def test_photos_are_not_public(client, gw):
+    hazard = _report(gw)
+    photo = hazard.photos.get()
+    response = client.get(reverse("grids:hazard-photo", args=[photo.pk, "full"]))
+    assert response.status_code == 302  # to sign-in
+    assert client.get("/media/" + photo.image.name).status_code == 404
+
+
+def test_report_and_fix_through_the_pages(client, gw):
+    client.force_login(gw.worker_1)
+    response = client.post(
+        reverse("grids:hazard-new"),
+        {
+            "building": gw.building_1.pk,
+            "kind": "flying_wire",
+            "severity": "high",
+            "description": "三楼窗口飞线给电动车充电",
+            "photos": [phone_jpeg()],
+        },
+        follow=True,
+    )
+    hazard = Hazard.objects.get()
+    assert response.request["PATH_INFO"] == reverse("grids:hazard-detail", args=[hazard.pk])
+    assert "隐患已登记" in response.content.decode()
+
+    missing = client.post(reverse("grids:hazard-detail", args=[hazard.pk]), {"note": "已劝导"})
+    assert "请上传整改后的照片" in missing.content.decode()
+    client.post(
+        reverse("grids:hazard-detail", args=[hazard.pk]),
+        {"note": "已拆除飞线，引导到充电桩", "photos": [phone_jpeg()]},
+    )
+    hazard.refresh_from_db()
+    assert hazard.status == HazardStatus.FIXED
+
+
+def test_a_bad_photo_on_the_page_keeps_what_was_typed(client, gw):
+    client.force_login(gw.worker_1)
+    response = client.post(
+        reverse("grids:hazard-new"),
+        {
+            "building": gw.building_1.pk,
+            "kind": "other",
+            "severity": "low",
+            "description": "消防通道堆放杂物",
+            "photos": [bomb_png()],
+        },
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "像素太多" in page
+    assert "消防通道堆放杂物" in page
+    assert not Hazard.objects.exists()
+
+
+def test_hazard_list_query_count_does_not_grow(client, gw, django_assert_num_queries):
+    for _ in range(25):
+        _report(gw, photos=[])
+    client.force_login(gw.worker_1)
+    # session, user, memberships; visible buildings (grid duties); count; page
+    # of hazards with building, unit, reporter; their photos; unread count
+    with django_assert_num_queries(7):
+        page = client.get(reverse("grids:hazard-list")).content.decode()
+    assert page.count('data-testid="hazard"') == 20
