@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from typing import TextIO
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
 from community.models import Community, User
 from grids.models import (
@@ -31,6 +33,7 @@ from grids.models import (
     Household,
     Resident,
     ResidentTag,
+    Visit,
 )
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"  # noqa: E501
@@ -115,6 +118,30 @@ def _helper(username: str, name: str) -> User:
     return user
 
 
+def _past_visits(
+    community: Community, tagged: set[Resident], grids: dict[int, Grid], rng: random.Random
+) -> None:
+    """Tagged two months ago, most visited in the last three weeks: some visits
+    are due this week, some overdue, as in a real grid."""
+    today = timezone.localdate()
+    ResidentTag.objects.filter(resident__in=tagged).update(since=today - timedelta(days=60))
+    workers = {grid.pk: grid.staff.get(duty=Duty.GRID_WORKER).user for grid in set(grids.values())}
+    visits = []
+    for resident in sorted(tagged, key=lambda r: r.pk):
+        if rng.random() < 0.8:
+            building = resident.household.unit.building
+            visits.append(
+                Visit(
+                    resident=resident,
+                    worker=workers[building.grid_id],
+                    visited_on=today - timedelta(days=rng.randint(1, 20)),
+                    condition=rng.choice(["身体尚可", "精神不错", "血压偏高，已提醒服药"]),
+                    card_left=True,
+                )
+            )
+    Visit.objects.bulk_create(visits)
+
+
 def _seed_community(community: Community, plan: CommunityPlan, rng: random.Random) -> None:
     grids: dict[int, Grid] = {}
     for grid_name, numbers, worker in plan.basic_grids:
@@ -190,6 +217,7 @@ def _seed_community(community: Community, plan: CommunityPlan, rng: random.Rando
                 )
     ResidentTag.objects.bulk_create(tags)
     Resident.objects.bulk_update([r for r in residents if r.health_note], ["health_note"])
+    _past_visits(community, {t.resident for t in tags}, grids, rng)
 
     if plan.overlay:
         buildings = list(community.buildings.all())

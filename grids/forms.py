@@ -84,7 +84,8 @@ class PatrolEndForm(forms.Form):
 class VisitForm(forms.Form):
     visited_on = forms.DateField(
         label=_("Date of visit"),
-        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
+        # ISO, whatever the language: an <input type="date"> reads nothing else.
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", "class": "form-control"}),
     )
     condition = forms.CharField(
         label=_("How they are"),

@@ -1,4 +1,5 @@
-"""A grid worker walks a patrol on her phone; the secretary sees the coverage."""
+"""A grid worker walks a patrol on her phone, reports a hazard with a photo and
+records a due visit; the secretary sees the coverage."""
 
 from __future__ import annotations
 
@@ -7,14 +8,15 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from grids.models import PatrolCheckIn
+from grids.models import Hazard, PatrolCheckIn
 from tests.e2e.test_sign_in import PHONE, _no_sideways_scroll, _sign_in
+from tests.photos import phone_jpeg
 
 pytestmark = pytest.mark.e2e
 
 
-def test_grid_worker_walks_a_patrol_with_her_phones_location(
-    browser, live_server, demo, screenshot
+def test_grid_worker_walks_a_patrol_with_a_hazard_photo_and_a_due_visit(
+    browser, live_server, demo, screenshot, tmp_path
 ):
     context = browser.new_context(
         viewport=PHONE,
@@ -45,8 +47,41 @@ def test_grid_worker_walks_a_patrol_with_her_phones_location(
     assert check_in.latitude == Decimal("35.405123")
     assert check_in.longitude == Decimal("116.587456")
 
+    # A hazard at building 1, with a photo from the phone's camera.
+    photo = tmp_path / "IMG_0001.jpg"
+    photo.write_bytes(phone_jpeg().read())
+    first.get_by_test_id("report-hazard").click()
+    page.get_by_label("类别").select_option("flying_wire")
+    page.get_by_label("严重程度").select_option("high")
+    page.get_by_label("发现的情况").fill("三楼窗口飞线给电动车充电")
+    page.get_by_label("照片（最多 6 张）").set_input_files(str(photo))
+    page.get_by_test_id("save-hazard").click()
+    expect(page.locator("main")).to_contain_text("隐患已登记")
+    expect(page.get_by_test_id("hazard-photo")).to_have_count(1)
+    assert _no_sideways_scroll(page)
+    screenshot(page, "hazard")
+    hazard = Hazard.objects.get()
+    assert hazard.patrol is not None  # found on this patrol
+    assert hazard.building.number == 1
+
+    page.goto(f"{live_server.url}/grids/patrol/")
     page.get_by_test_id("end-patrol").click()
     expect(page.locator("main")).to_contain_text("巡查已结束")
+
+    # Then the visits due today: record one.
+    page.goto(f"{live_server.url}/")
+    page.get_by_test_id("visits-link").click()
+    due = page.get_by_test_id("visit-due")
+    first_due = due.first
+    name = first_due.locator(".resident-name").inner_text()
+    count = due.count()
+    first_due.get_by_role("link", name="登记走访").click()
+    page.get_by_label("身体和生活情况").fill("精神不错，叮嘱天冷注意保暖")
+    page.get_by_label("已留便民联系卡").check()
+    page.get_by_role("button", name="保存走访").click()
+    expect(page.locator("main")).to_contain_text(f"已登记对{name}的走访")
+    expect(page.get_by_test_id("visit-due")).to_have_count(count - 1)
+    screenshot(page, "visits")
     context.close()
 
     desk = browser.new_context(viewport={"width": 1280, "height": 800})

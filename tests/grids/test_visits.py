@@ -173,3 +173,10 @@ def test_visits_page_query_count_does_not_grow(client, gw, today, django_assert_
     with django_assert_num_queries(7):
         page = client.get(reverse("grids:visits")).content.decode()
     assert page.count('data-testid="visit-due"') == 31
+
+
+def test_the_visit_form_offers_today_in_a_date_the_phone_can_read(client, gw, today):
+    client.force_login(gw.worker_1)
+    page = client.get(reverse("grids:visit-new", args=[gw.elder_1.pk])).content.decode()
+    assert 'type="date"' in page
+    assert 'value="2026-11-23"' in page
