@@ -6,7 +6,16 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from community.models import User
-from grids.models import Building, BuildingUnit, CareTag, Facility, Grid, HazardKind, Severity
+from grids.models import (
+    Building,
+    BuildingUnit,
+    CareTag,
+    Facility,
+    Grid,
+    HazardKind,
+    Severity,
+    WorkCategory,
+)
 from grids.selectors import buildings_for
 
 
@@ -154,3 +163,23 @@ class HazardFixForm(forms.Form):
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
     )
+
+
+class WorkLogForm(forms.Form):
+    grid = forms.ModelChoiceField(label=_("Grid"), queryset=Grid.objects.none())
+    category = forms.ChoiceField(label=_("Kind of work"), choices=WorkCategory.choices)
+    done_on = forms.DateField(
+        label=_("Date"),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", "class": "form-control"}),
+    )
+    note = forms.CharField(
+        label=_("What was done"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        grid = self.fields["grid"]
+        assert isinstance(grid, forms.ModelChoiceField)
+        grid.queryset = Grid.objects.filter(staff__user=user).distinct()

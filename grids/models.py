@@ -666,3 +666,57 @@ class HazardPhoto(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hazard} · {self.get_stage_display()}"
+
+
+# --- Daily work log (五勤) ----------------------------------------------------------
+
+
+class WorkCategory(models.TextChoices):
+    """The day's work besides patrols and visits, by the "five diligences"."""
+
+    ERRAND = "errand", _("Errand for a resident")
+    POLICY_TALK = "policy_talk", _("Policy talk")
+    ON_THE_SPOT_MEDIATION = "mediation", _("Mediation on the spot")
+    PREVENTION = "prevention", _("Prevention and safety advice")
+    OTHER = "other", _("Other service")
+
+
+class WorkLogQuerySet(models.QuerySet["WorkLogEntry"]):
+    def visible_to(self, user: User | AnonymousUser) -> WorkLogQuerySet:
+        """A worker's own log; the whole community's for its secretary and street."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_system_admin:
+            return self.all()
+        return self.filter(Q(worker=user) | Q(grid__community__in=_led_communities(user)))
+
+
+class WorkLogEntry(TimeStampedModel):
+    worker = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="work_log", verbose_name=_("grid worker")
+    )
+    grid = models.ForeignKey(
+        Grid, on_delete=models.PROTECT, related_name="work_log", verbose_name=_("grid")
+    )
+    category = models.CharField(_("category"), max_length=20, choices=WorkCategory.choices)
+    done_on = models.DateField(_("date"))
+    resident = models.ForeignKey(
+        Resident,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("for resident"),
+    )
+    note = models.TextField(_("what was done"))
+
+    objects = WorkLogQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("work log entry")
+        verbose_name_plural = _("work log")
+        ordering = ["-done_on", "-id"]
+        indexes = [models.Index(fields=["worker", "done_on"], name="worklog_worker_day")]
+
+    def __str__(self) -> str:
+        return f"{self.worker} · {self.get_category_display()} · {self.done_on}"

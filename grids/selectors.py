@@ -25,6 +25,8 @@ from grids.models import (
     PatrolCheckIn,
     PatrolStatus,
     Resident,
+    WorkCategory,
+    WorkLogEntry,
 )
 
 
@@ -322,3 +324,40 @@ def hazard_list(user: User | AnonymousUser, *, status: str = "") -> QuerySet[Haz
     if status in HazardStatus.values:
         rows = rows.filter(status=status)
     return rows
+
+
+# --- Work log ------------------------------------------------------------------------
+
+
+@dataclass
+class WorkTally:
+    worker: User
+    counts: list[int]  # in WorkCategory order
+    total: int
+
+
+def worklog_tally(user: User, since: date, until: date) -> list[WorkTally]:
+    """How many of each kind of work each worker logged between two dates (two queries)."""
+    rows = (
+        WorkLogEntry.objects.visible_to(user)
+        .filter(done_on__gte=since, done_on__lte=until)
+        .values("worker", "category")
+        .annotate(n=Count("id"))
+    )
+    per_worker: dict[int, dict[str, int]] = {}
+    for row in rows:
+        per_worker.setdefault(row["worker"], {})[row["category"]] = row["n"]
+    workers = User.objects.in_bulk(list(per_worker))
+    tallies = []
+    for worker_id, counts in per_worker.items():
+        ordered = [counts.get(c, 0) for c in WorkCategory.values]
+        tallies.append(WorkTally(worker=workers[worker_id], counts=ordered, total=sum(ordered)))
+    return sorted(tallies, key=lambda t: (-t.total, t.worker.pk))
+
+
+def worklog_recent(user: User | AnonymousUser) -> QuerySet[WorkLogEntry]:
+    return (
+        WorkLogEntry.objects.visible_to(user)
+        .select_related("worker", "grid", "resident")
+        .order_by("-done_on", "-id")
+    )

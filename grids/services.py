@@ -39,6 +39,7 @@ from grids.models import (
     Resident,
     Severity,
     Visit,
+    WorkLogEntry,
 )
 
 logger = logging.getLogger(__name__)
@@ -349,3 +350,40 @@ def hazard_photo_thumbnail(*, photo_id: int) -> HazardPhoto | None:
     photo.thumbnail.save("thumb.jpg", ContentFile(data), save=False)
     photo.save(update_fields=["thumbnail"])
     return photo
+
+
+# --- Work log ------------------------------------------------------------------------
+
+
+def worklog_add(
+    *,
+    actor: User,
+    grid: Grid,
+    category: str,
+    note: str,
+    done_on: date | None = None,
+    resident: Resident | None = None,
+) -> WorkLogEntry:
+    """Log a piece of the day's work (an errand, a policy talk, a mediation...)."""
+    if not GridStaff.objects.filter(grid=grid, user=actor).exists():
+        raise NotAllowed(_("You do not work in this grid."))
+    today = timezone.localdate()
+    done_on = done_on or today
+    if done_on > today or done_on < today - timedelta(days=VISIT_BACKDATE_DAYS):
+        raise DomainError(
+            _("Log work of today or the last %(days)d days.") % {"days": VISIT_BACKDATE_DAYS}
+        )
+    if resident is not None and resident.household.unit.building.grid_id != grid.pk:
+        raise DomainError(
+            _("%(name)s does not live in %(grid)s.") % {"name": resident.name, "grid": grid}
+        )
+    if not note.strip():
+        raise DomainError(_("Say what was done."))
+    return WorkLogEntry.objects.create(
+        worker=actor,
+        grid=grid,
+        category=category,
+        done_on=done_on,
+        note=note.strip(),
+        resident=resident,
+    )

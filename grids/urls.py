@@ -15,6 +15,7 @@ urlpatterns = [
     path("coverage/", views.coverage, name="coverage"),
     path("visits/", views.visits_due, name="visits"),
     path("residents/<int:pk>/visit/", views.visit_new, name="visit-new"),
+    path("log/", views.work_log, name="work-log"),
     path("hazards/", views.hazard_list, name="hazard-list"),
     path("hazards/new/", views.hazard_new, name="hazard-new"),
     path("hazards/<int:pk>/", views.hazard_detail, name="hazard-detail"),

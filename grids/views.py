@@ -23,8 +23,9 @@ from grids.forms import (
     PatrolStartForm,
     ResidentFilterForm,
     VisitForm,
+    WorkLogForm,
 )
-from grids.models import Hazard, HazardPhoto, HazardStatus, Patrol, Resident
+from grids.models import Hazard, HazardPhoto, HazardStatus, Patrol, Resident, WorkCategory
 
 PAGE_SIZE = 50
 
@@ -262,3 +263,34 @@ def hazard_photo(request: AuthedHttpRequest, pk: int, size: str) -> FileResponse
     response = FileResponse(file.open("rb"), content_type="image/jpeg")
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+# --- Work log ------------------------------------------------------------------------
+
+
+@login_required
+def work_log(request: AuthedHttpRequest) -> HttpResponse:
+    """Log the day's work, and see this month's tally per worker and kind."""
+    today = timezone.localdate()
+    form = WorkLogForm(request.POST or None, user=request.user, initial={"done_on": today})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.worklog_add(actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Logged."))
+            return redirect("grids:work-log")
+    month_start = today.replace(day=1)
+    return render(
+        request,
+        "grids/work_log.html",
+        {
+            "form": form,
+            "can_log": form.fields["grid"].queryset.exists(),  # type: ignore[attr-defined]
+            "categories": WorkCategory.labels,
+            "tally": selectors.worklog_tally(request.user, month_start, today),
+            "month_start": month_start,
+            "recent": selectors.worklog_recent(request.user)[:20],
+        },
+    )
