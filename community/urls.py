@@ -15,6 +15,7 @@ router = DefaultRouter()
 router.register("communities", api.CommunityViewSet, basename="api-community")
 router.register("notifications", api.NotificationViewSet, basename="api-notification")
 router.register("patrols", grids_api.PatrolViewSet, basename="api-patrol")
+router.register("visits", grids_api.VisitViewSet, basename="api-visit")
 
 admin.site.site_header = _("Tongxin administration")
 admin.site.site_title = _("Tongxin")

@@ -5,6 +5,7 @@ from django.contrib import admin
 from grids.models import (
     Building,
     BuildingUnit,
+    CarePlan,
     Facility,
     Grid,
     GridStaff,
@@ -58,8 +59,16 @@ class TagInline(admin.TabularInline):
     extra = 0
 
 
+@admin.register(CarePlan)
+class CarePlanAdmin(admin.ModelAdmin):
+    list_display = ["community", "tag", "interval_days"]
+    list_filter = ["community", "tag"]
+
+
 @admin.register(Resident)
 class ResidentAdmin(admin.ModelAdmin):
+    # Health notes are for the resident's grid and secretary, not the system admin.
+    exclude = ["health_note"]
     list_display = ["name", "household", "gender", "birth_year"]
     list_select_related = ["household__unit__building"]
     list_filter = ["household__unit__building__community", "tags__tag"]

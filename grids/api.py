@@ -1,9 +1,10 @@
-"""REST API of the grids app: patrols (the same services as the pages)."""
+"""REST API of the grids app: patrols and visits (the same services as the pages)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -11,8 +12,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from community.http import api_user
+from community.models import User
 from grids import selectors, services
-from grids.models import Building, Grid, Patrol, PatrolCheckIn
+from grids.models import Grid, Patrol, PatrolCheckIn, Resident, Visit
 
 
 class CheckInSerializer(serializers.ModelSerializer):
@@ -53,7 +55,20 @@ class PatrolDetailSerializer(PatrolSerializer):
 
 
 class StartSerializer(serializers.Serializer):
-    grid = serializers.PrimaryKeyRelatedField(queryset=Grid.objects.all())
+    # Only the caller's own grids exist here: another grid's id reads as unknown.
+    grid = serializers.PrimaryKeyRelatedField(queryset=Grid.objects.none())
+
+    def __init__(self, *args: Any, user: User | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if user is not None:  # None only when the schema generator looks at the class
+            self.fields["grid"].queryset = Grid.objects.filter(staff__user=user).distinct()  # type: ignore[attr-defined]
+
+
+class CheckInInputSerializer(CheckInSerializer):
+    def __init__(self, *args: Any, user: User | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if user is not None:  # None only when the schema generator looks at the class
+            self.fields["building"].queryset = selectors.patrol_buildings_for(user)  # type: ignore[attr-defined]
 
 
 class EndSerializer(serializers.Serializer):
@@ -64,11 +79,17 @@ class PatrolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     """A grid worker's patrols; the secretary and street see their communities'."""
 
     queryset = Patrol.objects.none()  # for the schema; requests use get_queryset
-    filterset_fields = ["status", "grid", "worker"]
+    filterset_fields = ["status"]
     ordering_fields = ["started_at"]
 
     def get_queryset(self) -> QuerySet[Patrol]:
         rows = selectors.patrol_list(self.request.user)
+        # Plain filters over what the caller sees: an id they may not see just
+        # finds nothing, as if it did not exist.
+        for name in ("grid", "worker"):
+            value = self.request.query_params.get(name, "")
+            if value:
+                rows = rows.filter(**{f"{name}_id": value}) if value.isdigit() else rows.none()
         if self.action == "retrieve":
             rows = rows.prefetch_related("check_ins__building")
         return rows
@@ -83,25 +104,23 @@ class PatrolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @extend_schema(request=StartSerializer, responses=PatrolDetailSerializer)
     def create(self, request: Request) -> Response:
         """Start a patrol of one of your grids (returns the running one if any)."""
-        data = StartSerializer(data=request.data)
+        user = api_user(request)
+        data = StartSerializer(data=request.data, user=user)
         data.is_valid(raise_exception=True)
-        patrol = services.patrol_start(worker=api_user(request), grid=data.validated_data["grid"])
+        patrol = services.patrol_start(worker=user, grid=data.validated_data["grid"])
         return self._detail(patrol, status.HTTP_201_CREATED)
 
-    @extend_schema(request=CheckInSerializer, responses=PatrolDetailSerializer)
+    @extend_schema(request=CheckInInputSerializer, responses=PatrolDetailSerializer)
     @action(detail=True, methods=["post"], url_path="check-in")
     def check_in(self, request: Request, pk: str | None = None) -> Response:
         patrol = self.get_object()
-        data = CheckInSerializer(data=request.data)
+        user = api_user(request)
+        data = CheckInInputSerializer(data=request.data, user=user)
         data.is_valid(raise_exception=True)
-        building = data.validated_data["building"]
-        if not Building.objects.visible_to(request.user).filter(pk=building.pk).exists():
-            # Outside everything the caller may see: as if it did not exist.
-            raise serializers.ValidationError({"building": [_("Unknown building.")]})
         services.patrol_check_in(
             patrol=patrol,
-            actor=api_user(request),
-            building=building,
+            actor=user,
+            building=data.validated_data["building"],
             note=data.validated_data.get("note", ""),
             latitude=data.validated_data.get("latitude"),
             longitude=data.validated_data.get("longitude"),
@@ -118,3 +137,61 @@ class PatrolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             patrol=patrol, actor=api_user(request), summary=data.validated_data.get("summary", "")
         )
         return self._detail(patrol)
+
+
+class VisitSerializer(serializers.ModelSerializer):
+    worker_name = serializers.CharField(source="worker.__str__", read_only=True)
+
+    class Meta:
+        model = Visit
+        fields = [
+            "id",
+            "resident",
+            "worker",
+            "worker_name",
+            "visited_on",
+            "condition",
+            "needs",
+            "follow_up",
+            "card_left",
+        ]
+        read_only_fields = ["id", "worker", "worker_name"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and "resident" in self.fields:
+            self.fields["resident"].queryset = Resident.objects.visible_to(request.user)  # type: ignore[attr-defined]
+
+    def to_representation(self, instance: Visit) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        # What a resident is like and needs is health-adjacent: as on the page.
+        if not self.context["access"].health(instance.resident):
+            data["condition"] = data["needs"] = ""
+        return data
+
+
+class VisitViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Home visits to the residents the caller may see; record one of your grid's."""
+
+    queryset = Visit.objects.none()  # for the schema; requests use get_queryset
+    serializer_class = VisitSerializer
+    filterset_fields = ["resident"]
+    ordering_fields = ["visited_on"]
+
+    def get_queryset(self) -> QuerySet[Visit]:
+        return (
+            Visit.objects.visible_to(self.request.user)
+            .select_related("worker", "resident__household__unit__building")
+            .order_by("-visited_on", "-id")
+        )
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {
+            **super().get_serializer_context(),
+            "access": selectors.access_for(self.request.user),
+        }
+
+    def perform_create(self, serializer: serializers.BaseSerializer) -> None:
+        data = dict(serializer.validated_data)
+        serializer.instance = services.visit_record(actor=api_user(self.request), **data)

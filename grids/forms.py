@@ -16,7 +16,7 @@ from grids.models import (
     Severity,
     WorkCategory,
 )
-from grids.selectors import buildings_for
+from grids.selectors import buildings_for, patrol_buildings_for
 
 
 class ResidentFilterForm(forms.Form):
@@ -47,8 +47,7 @@ class PatrolStartForm(forms.Form):
 
 
 class CheckInForm(forms.Form):
-    """A check-in. The building list is what the viewer may see; whether the
-    building is on this patrol's grid is the service's call, with its message."""
+    """A check-in at a building of the worker's community (see patrol_buildings_for)."""
 
     building = forms.ModelChoiceField(label=_("Building"), queryset=Building.objects.none())
     note = forms.CharField(
@@ -78,7 +77,7 @@ class CheckInForm(forms.Form):
         super().__init__(*args, **kwargs)
         building = self.fields["building"]
         assert isinstance(building, forms.ModelChoiceField)
-        building.queryset = buildings_for(user)
+        building.queryset = patrol_buildings_for(user)
 
 
 class PatrolEndForm(forms.Form):

@@ -12,6 +12,7 @@ import uuid
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -181,6 +182,14 @@ class Building(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name or _("Building %(number)s") % {"number": self.number}
+
+    def clean(self) -> None:
+        # Every building belongs to exactly one basic grid of its own community.
+        if self.grid_id and self.community_id:
+            if self.grid.kind != GridKind.BASIC:
+                raise ValidationError({"grid": _("A building belongs to a basic grid.")})
+            if self.grid.community_id != self.community_id:
+                raise ValidationError({"grid": _("The grid is in another community.")})
 
 
 class BuildingUnit(models.Model):
@@ -526,6 +535,12 @@ class Visit(TimeStampedModel):
         verbose_name_plural = _("home visits")
         ordering = ["-visited_on", "-id"]
         indexes = [models.Index(fields=["resident", "-visited_on"], name="visit_latest")]
+        constraints = [
+            # A double-tapped "save" must not make two visits.
+            models.UniqueConstraint(
+                fields=["resident", "worker", "visited_on"], name="visit_once_a_day"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.resident} · {self.visited_on}"

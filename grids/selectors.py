@@ -25,9 +25,13 @@ from grids.models import (
     PatrolCheckIn,
     PatrolStatus,
     Resident,
+    ResidentTag,
     WorkCategory,
     WorkLogEntry,
 )
+
+# Care tags that are health data: shown and searchable only with the notes.
+HEALTH_TAGS = frozenset({CareTag.CHRONIC_ILLNESS})
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,20 @@ class Access:
     def phone(self, resident: Resident) -> str:
         return resident.phone if self.full_phone(resident) else masked(resident.phone)
 
+    def tags(self, resident: Resident) -> list[ResidentTag]:
+        """Care tags to show: a chronic illness is health data, like the notes."""
+        return [t for t in resident.tags.all() if t.tag not in HEALTH_TAGS or self.health(resident)]
+
+    def health_q(self) -> Q:
+        """Residents whose health data this viewer may see, as a filter."""
+        return Q(household__unit__building__community__in=self.secretary_of) | Q(
+            household__unit__building__grid__in=self.basic_grids
+        )
+
+    def full_phone_q(self) -> Q:
+        own = Q(user_id=self.user_id) if self.user_id is not None else Q(pk__in=[])
+        return self.health_q() | Q(household__unit__building__in=self.covered_buildings) | own
+
 
 def access_for(user: User | AnonymousUser) -> Access:
     if not user.is_authenticated:
@@ -90,11 +108,18 @@ def access_for(user: User | AnonymousUser) -> Access:
 def resident_list(
     user: User | AnonymousUser,
     *,
+    access: Access,
     search: str = "",
     building: int | None = None,
     tag: str = "",
 ) -> QuerySet[Resident]:
-    """Residents the viewer may see, with their household, building and tags."""
+    """Residents the viewer may see, with their household, building and tags.
+
+    Searching by phone matches the last four digits (shown to everyone) or a
+    whole number the viewer may see in full: a masked number cannot be
+    rebuilt digit by digit. Filtering by a health tag finds only residents
+    whose health data the viewer may see.
+    """
     rows = (
         Resident.objects.visible_to(user)
         .select_related("household__unit__building")
@@ -104,11 +129,18 @@ def resident_list(
         )
     )
     if search:
-        rows = rows.filter(Q(name__contains=search) | Q(phone__endswith=search))
+        match = Q(name__contains=search)
+        if search.isdigit() and len(search) <= 4:
+            match |= Q(phone__endswith=search)
+        elif search.isdigit():
+            match |= Q(phone=search) & access.full_phone_q()
+        rows = rows.filter(match)
     if building:
         rows = rows.filter(household__unit__building_id=building)
     if tag in CareTag.values:
         rows = rows.filter(tags__tag=tag)
+        if tag in HEALTH_TAGS:
+            rows = rows.filter(access.health_q())
     return rows
 
 
@@ -142,6 +174,15 @@ def care_counts(grid_ids: list[int]) -> dict[str, int]:
         .filter(tags__tag__isnull=False)
     )
     return {row["tags__tag"]: row["n"] for row in rows}
+
+
+def patrol_buildings_for(user: User) -> QuerySet[Building]:
+    """Buildings of the communities whose grids a person staffs: what a check-in
+    may name. Whether it is on this patrol's grid is the service's call, with
+    a message that says so."""
+    return Building.objects.filter(
+        community__in=Grid.objects.filter(staff__user=user).values("community")
+    ).order_by("community_id", "number")
 
 
 def buildings_for(user: User | AnonymousUser) -> QuerySet[Building]:

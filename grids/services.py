@@ -44,6 +44,9 @@ from grids.models import (
 
 logger = logging.getLogger(__name__)
 
+# Two check-ins at the same building this close together are one tap twice.
+DOUBLE_TAP = timedelta(seconds=60)
+
 
 def patrol_start(*, worker: User, grid: Grid) -> Patrol:
     """Start a patrol of ``grid``; if one is already running, return it.
@@ -89,6 +92,14 @@ def patrol_check_in(
             )
         if (latitude is None) != (longitude is None):
             raise DomainError(_("A location needs both latitude and longitude."))
+        # A double tap on "check in" is one check-in.
+        repeat = (
+            locked.check_ins.filter(building=building, at__gte=timezone.now() - DOUBLE_TAP)
+            .order_by("-at")
+            .first()
+        )
+        if repeat is not None:
+            return repeat
         return PatrolCheckIn.objects.create(
             patrol=locked,
             building=building,
@@ -153,15 +164,19 @@ def visit_record(
             _("Visits older than %(days)d days cannot be recorded here; ask the secretary.")
             % {"days": VISIT_BACKDATE_DAYS}
         )
-    return Visit.objects.create(
+    # One visit per resident, worker and day: a repeated submit returns the first.
+    visit, _created = Visit.objects.get_or_create(
         resident=resident,
         worker=actor,
         visited_on=visited_on,
-        condition=condition.strip(),
-        needs=needs.strip(),
-        follow_up=follow_up.strip(),
-        card_left=card_left,
+        defaults={
+            "condition": condition.strip(),
+            "needs": needs.strip(),
+            "follow_up": follow_up.strip(),
+            "card_left": card_left,
+        },
     )
+    return visit
 
 
 def visits_notify_overdue(*, today: date | None = None) -> int:

@@ -34,21 +34,22 @@ PAGE_SIZE = 50
 def resident_list(request: AuthedHttpRequest) -> HttpResponse:
     form = ResidentFilterForm(request.GET or None, user=request.user)
     filters = form.cleaned_data if form.is_valid() else {}
+    access = selectors.access_for(request.user)
     rows = selectors.resident_list(
         request.user,
+        access=access,
         search=filters.get("q") or "",
         building=filters["building"].pk if filters.get("building") else None,
         tag=filters.get("tag") or "",
     )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    access = selectors.access_for(request.user)
     return render(
         request,
         "grids/resident_list.html",
         {
             "form": form,
             "page": page,
-            "rows": [(r, access.phone(r)) for r in page.object_list],
+            "rows": [(r, access.phone(r), access.tags(r)) for r in page.object_list],
         },
     )
 
@@ -69,7 +70,7 @@ def resident_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             "resident": resident,
             "phone": access.phone(resident),
             "show_health": access.health(resident),
-            "tags": resident.tags.all(),
+            "tags": access.tags(resident),
             "housemates": resident.household.residents.exclude(pk=resident.pk),
             "visits": resident.visits.select_related("worker")[:5],
         },
@@ -143,9 +144,12 @@ def patrol_check_in(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 def patrol_end(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     patrol = get_object_or_404(Patrol.objects.visible_to(request.user), pk=pk)
     form = PatrolEndForm(request.POST)
-    summary = form.cleaned_data["summary"] if form.is_valid() else ""
+    if not form.is_valid():
+        # The patrol stays open: nothing the worker wrote is thrown away.
+        messages.error(request, _form_errors(form))
+        return redirect("grids:patrol")
     try:
-        services.patrol_end(patrol=patrol, actor=request.user, summary=summary)
+        services.patrol_end(patrol=patrol, actor=request.user, summary=form.cleaned_data["summary"])
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("grids:patrol")

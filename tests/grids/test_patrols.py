@@ -119,11 +119,28 @@ def test_weekly_coverage_shows_patrolled_and_missed_buildings(gw, time_machine):
     assert "警务网格" not in coverage  # overlays are not in the weekly round
 
 
-def test_coverage_page_for_the_secretary(client, gw):
+def test_the_week_starts_at_midnight_on_monday_in_shanghai(gw, time_machine):
+    time_machine.move_to(datetime(2026, 11, 22, 23, 30, tzinfo=SHANGHAI))  # Sunday night
+    patrol = patrol_start(worker=gw.worker_1, grid=gw.grid_1)
+    patrol_check_in(patrol=patrol, actor=gw.worker_1, building=gw.building_1)
+    time_machine.move_to(datetime(2026, 11, 23, 0, 30, tzinfo=SHANGHAI))  # Monday, 16:30 UTC Sunday
+    coverage = {c.grid.name: c for c in week_coverage(gw.secretary_x)}
+    assert coverage["第一网格"].covered == []  # Sunday night was last week
+
+
+def test_coverage_page_for_the_secretary(client, gw, django_assert_num_queries):
+    for n in range(10):
+        BuildingFactory(grid=gw.grid_2, community=gw.grid_2.community, number=10 + n)
+    patrol = patrol_start(worker=gw.worker_1, grid=gw.grid_1)
+    patrol_check_in(patrol=patrol, actor=gw.worker_1, building=gw.building_1)
     client.force_login(gw.secretary_x)
-    page = client.get(reverse("grids:coverage")).content.decode()
+    # session, user, memberships; basic grids with community; their buildings;
+    # this week's check-ins; unread count
+    with django_assert_num_queries(7):
+        page = client.get(reverse("grids:coverage")).content.decode()
     assert page.count('data-testid="coverage"') == 2
-    assert "1号楼" in page
+    first = page.split('data-testid="coverage"')[1]
+    assert "1号楼" not in first.split('data-testid="missed"')[1].split("</p>")[0]
 
 
 # --- Pages ---------------------------------------------------------------------------
@@ -160,13 +177,12 @@ def test_the_patrol_page_walks_start_check_in_end(client, gw):
 def test_a_check_in_outside_the_grid_shows_a_clear_message(client, gw):
     client.force_login(gw.worker_1)
     patrol = patrol_start(worker=gw.worker_1, grid=gw.grid_1)
-    # The secretary's view of building 2 would be valid; the worker's is not.
     response = client.post(
         reverse("grids:patrol-check-in", args=[patrol.pk]),
         {"building": gw.building_2.pk},
         follow=True,
     )
-    assert "选择一个有效的选项" in response.content.decode()
+    assert "2号楼不在第一网格内" in response.content.decode()
     assert not PatrolCheckIn.objects.exists()
 
 
@@ -179,7 +195,27 @@ def test_a_bad_location_is_refused_with_a_message(client, gw):
         follow=True,
     )
     assert response.status_code == 200
+    assert "小于或等于" in response.content.decode()  # "ensure this value is ≤ 90"
     assert not PatrolCheckIn.objects.exists()
+
+
+def test_a_double_tap_on_check_in_is_one_check_in(gw):
+    patrol = patrol_start(worker=gw.worker_1, grid=gw.grid_1)
+    first = patrol_check_in(patrol=patrol, actor=gw.worker_1, building=gw.building_1)
+    second = patrol_check_in(patrol=patrol, actor=gw.worker_1, building=gw.building_1)
+    assert first == second
+    assert PatrolCheckIn.objects.count() == 1
+
+
+def test_a_too_long_summary_keeps_the_patrol_open(client, gw):
+    patrol = patrol_start(worker=gw.worker_1, grid=gw.grid_1)
+    client.force_login(gw.worker_1)
+    response = client.post(
+        reverse("grids:patrol-end", args=[patrol.pk]), {"summary": "长" * 4001}, follow=True
+    )
+    patrol.refresh_from_db()
+    assert patrol.status == PatrolStatus.IN_PROGRESS
+    assert "4000" in response.content.decode()
 
 
 @pytest.mark.parametrize(
@@ -247,7 +283,15 @@ def test_api_patrol_round_trip(client, gw):
 def test_api_refuses_another_grid_and_hides_other_patrols(client, gw):
     patrol = patrol_start(worker=gw.worker_2, grid=gw.grid_2)
     client.force_login(gw.worker_1)
-    assert client.post("/api/v1/patrols/", {"grid": gw.grid_2.pk}).status_code == 403
+    # Another grid reads exactly like a grid that does not exist.
+    other = client.post("/api/v1/patrols/", {"grid": gw.grid_2.pk})
+    made_up = client.post("/api/v1/patrols/", {"grid": 999999})
+    assert other.status_code == made_up.status_code == 400
+    assert other.json()["grid"][0].replace(str(gw.grid_2.pk), "N") == made_up.json()["grid"][
+        0
+    ].replace("999999", "N")
+    assert client.get(f"/api/v1/patrols/?worker={gw.worker_2.pk}").json()["count"] == 0
+    assert client.get("/api/v1/patrols/?worker=999999").json()["count"] == 0
     assert client.get(f"/api/v1/patrols/{patrol.pk}/").status_code == 404
     client.force_login(gw.secretary_x)
     assert client.get(f"/api/v1/patrols/{patrol.pk}/").status_code == 200

@@ -149,3 +149,40 @@ def test_worker_home_shows_my_grid_with_care_counts(client, gw):
     assert "第一网格" in page
     assert "第二网格" not in page
     assert "独居老人 1" in page
+
+
+def test_a_masked_number_cannot_be_rebuilt_by_searching(client, gw):
+    client.force_login(gw.dispatcher)  # sees 138****8000
+    for probe in ("8000", "48000", "12348000", "13812348000"):
+        found = (
+            gw.elder_1.name
+            in client.get(reverse("grids:resident-list"), {"q": probe}).content.decode()
+        )
+        assert found is (probe == "8000"), probe
+    client.force_login(gw.worker_1)  # sees the whole number
+    page = client.get(reverse("grids:resident-list"), {"q": "13812348000"}).content.decode()
+    assert gw.elder_1.name in page
+
+
+def test_a_chronic_illness_tag_is_health_data(client, gw):
+    from grids.models import ResidentTag
+
+    ResidentTag.objects.create(resident=gw.elder_2, tag="chronic_illness")
+    client.force_login(gw.officer)  # police grid covering building 2
+    assert "慢性病" not in _detail(client, gw.officer, gw.elder_2).content.decode()
+    listed = client.get(reverse("grids:resident-list"), {"tag": "chronic_illness"})
+    assert gw.elder_2.name not in listed.content.decode()
+    assert "慢性病" in _detail(client, gw.worker_2, gw.elder_2).content.decode()
+
+
+def test_grid_overview_query_count_does_not_grow(client, gw, django_assert_num_queries):
+    from tests.grids.factories import GridFactory
+
+    for n in range(30):
+        GridFactory(community=gw.grid_1.community, name=f"网格{n}")
+    client.force_login(gw.secretary_x)
+    # session, user, memberships; grids with counts and community; their
+    # staff with people (prefetch: 2); unread count
+    with django_assert_num_queries(7):
+        page = client.get(reverse("grids:overview")).content.decode()
+    assert page.count('data-testid="grid"') == 33

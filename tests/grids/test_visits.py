@@ -114,7 +114,10 @@ def test_after_a_visit_the_next_missed_one_is_a_new_reminder(gw, today):
     assert Notification.objects.filter(recipient=gw.worker_1).count() == 2
 
 
-def test_the_beat_task_sends_the_reminders(gw, today, django_capture_on_commit_callbacks):
+def test_the_beat_task_sends_the_reminders_every_morning(gw, today, settings):
+    schedule = settings.CELERY_BEAT_SCHEDULE["notify-overdue-visits"]
+    assert schedule["task"] == notify_overdue_visits.name
+    assert schedule["schedule"].hour == {8}
     _tagged_since(gw.elder_1, "living_alone", today - timedelta(days=1))
     notify_overdue_visits.delay()
     assert Notification.objects.filter(recipient=gw.worker_1, kind="visit.overdue").exists()
@@ -180,3 +183,35 @@ def test_the_visit_form_offers_today_in_a_date_the_phone_can_read(client, gw, to
     page = client.get(reverse("grids:visit-new", args=[gw.elder_1.pk])).content.decode()
     assert 'type="date"' in page
     assert 'value="2026-11-23"' in page
+
+
+def test_a_double_submitted_visit_is_one_visit(gw, today):
+    first = visit_record(actor=gw.worker_1, resident=gw.elder_1, visited_on=today)
+    second = visit_record(actor=gw.worker_1, resident=gw.elder_1, visited_on=today)
+    assert first == second
+    assert Visit.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("who", "shown"), [("worker_1", True), ("officer", False), ("dispatcher", False)]
+)
+def test_what_a_visit_found_is_health_data(client, gw, today, who, shown):
+    visit_record(
+        actor=gw.worker_1, resident=gw.elder_1, visited_on=today, condition="血压偏高，已提醒服药"
+    )
+    client.force_login(getattr(gw, who))
+    page = client.get(reverse("grids:resident-detail", args=[gw.elder_1.pk]))
+    if page.status_code == 200:
+        assert ("血压偏高" in page.content.decode()) is shown
+    api = client.get("/api/v1/visits/").json()["results"]
+    if api:
+        assert (api[0]["condition"] == "血压偏高，已提醒服药") is shown
+
+
+def test_visits_api_records_a_visit_in_your_grid_only(client, gw, today):
+    client.force_login(gw.worker_1)
+    ok = client.post("/api/v1/visits/", {"resident": gw.elder_1.pk, "visited_on": "2026-11-23"})
+    assert ok.status_code == 201
+    other = client.post("/api/v1/visits/", {"resident": gw.elder_2.pk, "visited_on": "2026-11-23"})
+    assert other.status_code == 400  # not visible to worker 1: unknown resident
+    assert Visit.objects.count() == 1
