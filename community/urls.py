@@ -16,6 +16,7 @@ router.register("communities", api.CommunityViewSet, basename="api-community")
 router.register("notifications", api.NotificationViewSet, basename="api-notification")
 router.register("patrols", grids_api.PatrolViewSet, basename="api-patrol")
 router.register("visits", grids_api.VisitViewSet, basename="api-visit")
+router.register("hazards", grids_api.HazardViewSet, basename="api-hazard")
 
 admin.site.site_header = _("Tongxin administration")
 admin.site.site_title = _("Tongxin")

@@ -1,20 +1,39 @@
-"""REST API of the grids app: patrols and visits (the same services as the pages)."""
+"""REST API of the grids app: patrols, visits and hazards (the same services as the pages)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.db.models import QuerySet
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from community.http import api_user
 from community.models import User
 from grids import selectors, services
-from grids.models import Grid, Patrol, PatrolCheckIn, Resident, Visit
+from grids.models import (
+    BuildingUnit,
+    Facility,
+    Grid,
+    Hazard,
+    HazardPhoto,
+    Patrol,
+    PatrolCheckIn,
+    Resident,
+    Visit,
+)
+
+
+def _limit(serializer: serializers.Serializer, name: str, queryset: QuerySet[Any]) -> None:
+    """Only these rows exist for this caller: others read as unknown ids."""
+    field = serializer.fields[name]
+    assert isinstance(field, serializers.RelatedField)
+    field.queryset = queryset
 
 
 class CheckInSerializer(serializers.ModelSerializer):
@@ -61,14 +80,14 @@ class StartSerializer(serializers.Serializer):
     def __init__(self, *args: Any, user: User | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if user is not None:  # None only when the schema generator looks at the class
-            self.fields["grid"].queryset = Grid.objects.filter(staff__user=user).distinct()  # type: ignore[attr-defined]
+            _limit(self, "grid", Grid.objects.filter(staff__user=user).distinct())
 
 
 class CheckInInputSerializer(CheckInSerializer):
     def __init__(self, *args: Any, user: User | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if user is not None:  # None only when the schema generator looks at the class
-            self.fields["building"].queryset = selectors.patrol_buildings_for(user)  # type: ignore[attr-defined]
+            _limit(self, "building", selectors.patrol_buildings_for(user))
 
 
 class EndSerializer(serializers.Serializer):
@@ -161,7 +180,7 @@ class VisitSerializer(serializers.ModelSerializer):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None and "resident" in self.fields:
-            self.fields["resident"].queryset = Resident.objects.visible_to(request.user)  # type: ignore[attr-defined]
+            _limit(self, "resident", Resident.objects.visible_to(request.user))
 
     def to_representation(self, instance: Visit) -> dict[str, Any]:
         data = super().to_representation(instance)
@@ -195,3 +214,106 @@ class VisitViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.Gene
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
         data = dict(serializer.validated_data)
         serializer.instance = services.visit_record(actor=api_user(self.request), **data)
+
+
+class HazardPhotoSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = HazardPhoto
+        fields = ["id", "stage", "width", "height", "url", "thumbnail_url"]
+
+    def get_url(self, obj: HazardPhoto) -> str:
+        return reverse("grids:hazard-photo", args=[obj.pk, "full"])
+
+    def get_thumbnail_url(self, obj: HazardPhoto) -> str:
+        return reverse("grids:hazard-photo", args=[obj.pk, "thumb"])
+
+
+class HazardSerializer(serializers.ModelSerializer):
+    photos = HazardPhotoSerializer(many=True, read_only=True)
+    reported_by_name = serializers.CharField(source="reported_by.__str__", read_only=True)
+
+    class Meta:
+        model = Hazard
+        fields = [
+            "id",
+            "building",
+            "unit",
+            "facility",
+            "kind",
+            "severity",
+            "description",
+            "status",
+            "reported_by_name",
+            "created_at",
+            "fixed_at",
+            "fix_note",
+            "photos",
+        ]
+        read_only_fields = [
+            "id",
+            "status",
+            "reported_by_name",
+            "created_at",
+            "fixed_at",
+            "fix_note",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            # Places outside the caller's view read as unknown ids.
+            buildings = selectors.buildings_for(request.user)
+            _limit(self, "building", buildings)
+            _limit(self, "unit", BuildingUnit.objects.filter(building__in=buildings))
+            _limit(self, "facility", Facility.objects.filter(unit__building__in=buildings))
+
+
+class HazardFixSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+
+
+class HazardViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Hazards at the buildings the caller may see. Photos go as multipart ``photos``."""
+
+    queryset = Hazard.objects.none()  # for the schema; requests use get_queryset
+    serializer_class = HazardSerializer
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    filterset_fields = ["status", "kind", "severity"]
+    ordering_fields = ["created_at"]
+
+    def get_queryset(self) -> QuerySet[Hazard]:
+        return selectors.hazard_list(self.request.user)
+
+    def perform_create(self, serializer: serializers.BaseSerializer) -> None:
+        user = api_user(self.request)
+        serializer.instance = services.hazard_report(
+            actor=user,
+            photos=self.request.FILES.getlist("photos"),
+            patrol=selectors.current_patrol(user),
+            **serializer.validated_data,
+        )
+
+    @extend_schema(request=HazardFixSerializer, responses=HazardSerializer)
+    @action(detail=True, methods=["post"])
+    def fix(self, request: Request, pk: str | None = None) -> Response:
+        """Mark fixed, with at least one photo of the fix (multipart ``photos``)."""
+        hazard = self.get_object()
+        data = HazardFixSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.hazard_fix(
+            hazard=hazard,
+            actor=api_user(request),
+            note=data.validated_data.get("note", ""),
+            photos=request.FILES.getlist("photos"),
+        )
+        fresh = self.get_queryset().get(pk=hazard.pk)
+        return Response(HazardSerializer(fresh, context={"request": request}).data)

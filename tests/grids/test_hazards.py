@@ -208,3 +208,59 @@ def test_hazard_list_query_count_does_not_grow(client, gw, django_assert_num_que
     with django_assert_num_queries(7):
         page = client.get(reverse("grids:hazard-list")).content.decode()
     assert page.count('data-testid="hazard"') == 20
+
+
+# --- API -----------------------------------------------------------------------------
+
+
+def test_api_reports_and_fixes_a_hazard_with_photos(client, gw):
+    client.force_login(gw.worker_1)
+    created = client.post(
+        "/api/v1/hazards/",
+        {
+            "building": gw.building_1.pk,
+            "kind": "blocked_exit",
+            "severity": "medium",
+            "description": "楼道堆放纸箱",
+            "photos": [phone_jpeg()],
+        },
+    )
+    assert created.status_code == 201, created.content
+    body = created.json()
+    assert body["status"] == "open"
+    assert len(body["photos"]) == 1
+    assert client.get(body["photos"][0]["url"]).status_code == 200
+
+    refused = client.post(f"/api/v1/hazards/{body['id']}/fix/", {"note": "已清理"})
+    assert refused.status_code == 400
+    fixed = client.post(
+        f"/api/v1/hazards/{body['id']}/fix/", {"note": "已清理", "photos": [phone_jpeg()]}
+    )
+    assert fixed.json()["status"] == "fixed"
+
+
+def test_api_hides_buildings_and_hazards_outside_the_scope(client, gw):
+    hazard = _report(gw)
+    client.force_login(gw.worker_2)
+    assert client.get(f"/api/v1/hazards/{hazard.pk}/").status_code == 404
+    outside = client.post(
+        "/api/v1/hazards/",
+        {"building": gw.building_1.pk, "kind": "other", "description": "x"},
+    )
+    made_up = client.post(
+        "/api/v1/hazards/", {"building": 999999, "kind": "other", "description": "x"}
+    )
+    assert outside.status_code == made_up.status_code == 400
+    assert "building" in outside.json()
+
+
+def test_api_hazard_list_query_count(client, gw, django_assert_num_queries):
+    for _ in range(30):
+        _report(gw, photos=[])
+    client.force_login(gw.secretary_x)
+    # session, user, memberships; led communities and staffed grids are
+    # subqueries; count; page with building, unit, reporter; photos
+    with django_assert_num_queries(6):
+        data = client.get("/api/v1/hazards/").json()
+    assert data["count"] == 30
+    assert len(data["results"]) == 20
