@@ -342,6 +342,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "status"; name each choice set after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "PatrolStatusEnum": "grids.models.PatrolStatus",
+        "HazardStatusEnum": "grids.models.HazardStatus",
+        "DeliveryStatusEnum": "community.models.DeliveryStatus",
+    },
 }
 
 # --- Content security policy ------------------------------------------------------
