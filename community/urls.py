@@ -10,6 +10,7 @@ from rest_framework.routers import DefaultRouter
 
 from community import api, views
 from grids import api as grids_api
+from grids import views as grids_views
 
 router = DefaultRouter()
 router.register("communities", api.CommunityViewSet, basename="api-community")
@@ -38,6 +39,7 @@ urlpatterns = [
     path("org/streets/<int:pk>/", views.street_detail, name="street-detail"),
     path("org/departments/<int:pk>/", views.department_detail, name="department-detail"),
     path("grids/", include("grids.urls")),
+    path("b/<str:token>/", grids_views.building_public, name="building-public"),
     path("notifications/", views.notification_list, name="notification-list"),
     path("notifications/<int:pk>/open/", views.notification_open, name="notification-open"),
     path("notifications/read-all/", views.notification_read_all, name="notification-read-all"),

@@ -6,15 +6,16 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from community.errors import DomainError
 from community.http import AuthedHttpRequest
-from grids import selectors, services
+from grids import printing, selectors, services
 from grids.forms import (
     CheckInForm,
     HazardFixForm,
@@ -25,7 +26,17 @@ from grids.forms import (
     VisitForm,
     WorkLogForm,
 )
-from grids.models import Hazard, HazardPhoto, HazardStatus, Patrol, Resident, WorkCategory
+from grids.models import (
+    Building,
+    Duty,
+    Grid,
+    Hazard,
+    HazardPhoto,
+    HazardStatus,
+    Patrol,
+    Resident,
+    WorkCategory,
+)
 
 PAGE_SIZE = 50
 
@@ -298,3 +309,58 @@ def work_log(request: AuthedHttpRequest) -> HttpResponse:
             "recent": selectors.worklog_recent(request.user)[:20],
         },
     )
+
+
+# --- Printables and the building's public page -------------------------------------
+
+
+def _pdf(data: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+@login_required
+def grid_card(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """A sheet of the grid worker's contact cards, for them or their secretary."""
+    grid = get_object_or_404(
+        Grid.objects.visible_to(request.user).select_related("community"), pk=pk
+    )
+    staff = (
+        grid.staff.filter(duty__in=[Duty.GRID_WORKER, Duty.OVERLAY_STAFF])
+        .select_related("user")
+        .first()
+    )
+    if staff is None:
+        raise Http404
+    return _pdf(printing.contact_cards(worker=staff.user, grid=grid), f"card-{grid.pk}.pdf")
+
+
+@login_required
+def building_list(request: AuthedHttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "grids/building_list.html",
+        {"buildings": selectors.buildings_for(request.user).select_related("community")},
+    )
+
+
+@login_required
+def building_poster(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    building = get_object_or_404(
+        Building.objects.visible_to(request.user).select_related("community", "grid"), pk=pk
+    )
+    url = request.build_absolute_uri(
+        reverse("building-public", args=[printing.building_token(building)])
+    )
+    return _pdf(printing.building_poster(building=building, url=url), f"poster-{building.pk}.pdf")
+
+
+def building_public(request: HttpRequest, token: str) -> HttpResponse:
+    """What a building's QR poster opens, signed in or not: who to call."""
+    pk = printing.building_from_token(token)
+    building = get_object_or_404(Building.objects.select_related("community", "grid"), pk=pk or 0)
+    workers = [
+        s.user for s in building.grid.staff.filter(duty=Duty.GRID_WORKER).select_related("user")
+    ]
+    return render(request, "grids/building_public.html", {"building": building, "workers": workers})

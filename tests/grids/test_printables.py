@@ -1,0 +1,61 @@
+"""Contact cards and building QR posters: real PDFs with readable Chinese."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.urls import reverse
+from pypdf import PdfReader
+
+from grids.printing import building_token
+
+pytestmark = pytest.mark.django_db
+
+
+def _text(response) -> str:
+    assert response["Content-Type"] == "application/pdf"
+    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+
+
+def test_a_worker_prints_her_contact_cards_in_chinese(client, gw):
+    gw.worker_1.name = "陈晓雨"
+    gw.worker_1.save()
+    client.force_login(gw.worker_1)
+    text = _text(client.get(reverse("grids:grid-card", args=[gw.grid_1.pk])))
+    assert "便民联系卡" in text
+    assert "网格员：陈晓雨" in text
+    assert gw.worker_1.phone in text
+    assert "第一网格" in text
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"), [("secretary_x", 200), ("worker_2", 404), ("secretary_y", 404)]
+)
+def test_cards_are_printed_within_scope(client, gw, who, expected):
+    client.force_login(getattr(gw, who))
+    assert client.get(reverse("grids:grid-card", args=[gw.grid_1.pk])).status_code == expected
+
+
+def test_a_building_poster_links_to_the_buildings_public_page(client, gw):
+    client.force_login(gw.secretary_x)
+    text = _text(client.get(reverse("grids:building-poster", args=[gw.building_1.pk])))
+    assert "御景花园社区" in text
+    assert "1号楼" in text
+    assert "扫码联系您的网格员" in text
+
+
+def test_the_public_page_shows_who_to_call_without_signing_in(client, gw):
+    gw.worker_1.name = "陈晓雨"
+    gw.worker_1.save()
+    page = client.get(reverse("building-public", args=[building_token(gw.building_1)]))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "陈晓雨" in text
+    assert gw.worker_1.phone in text
+    assert gw.elder_1.name not in text  # no resident data on a public page
+
+
+@pytest.mark.parametrize("token", ["1", "1:forged", "not-a-token"])
+def test_a_guessed_or_forged_poster_code_is_404(client, gw, token):
+    assert client.get(reverse("building-public", args=[token])).status_code == 404
