@@ -1,7 +1,16 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
+from django.utils.translation import gettext_lazy as _
 
+from community.models import Community
+from grids import importing
 from grids.models import (
     Building,
     BuildingUnit,
@@ -65,10 +74,70 @@ class CarePlanAdmin(admin.ModelAdmin):
     list_filter = ["community", "tag"]
 
 
+class ImportForm(forms.Form):
+    community = forms.ModelChoiceField(label=_("Community"), queryset=Community.objects.all())
+    file = forms.FileField(label=_("Excel file (.xlsx)"))
+
+
 @admin.register(Resident)
 class ResidentAdmin(admin.ModelAdmin):
     # Health notes are for the resident's grid and secretary, not the system admin.
     exclude = ["health_note"]
+    change_list_template = "admin/grids/resident/change_list.html"
+
+    def get_urls(self) -> list[URLPattern]:
+        extra = [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="grids_resident_import",
+            ),
+            path(
+                "import/template.xlsx",
+                self.admin_site.admin_view(self.template_view),
+                name="grids_resident_import_template",
+            ),
+        ]
+        return extra + super().get_urls()
+
+    def template_view(self, request: HttpRequest) -> HttpResponse:
+        response = HttpResponse(
+            importing.template_workbook(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = 'attachment; filename="residents-template.xlsx"'
+        return response
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ImportForm(request.POST or None, request.FILES or None)
+        result = None
+        if request.method == "POST" and form.is_valid():
+            result = importing.import_residents(
+                community=form.cleaned_data["community"], file=form.cleaned_data["file"]
+            )
+            if result.ok:
+                self.message_user(
+                    request,
+                    _("Imported: %(h)d new households, %(c)d new residents, %(u)d updated.")
+                    % {
+                        "h": result.households_created,
+                        "c": result.residents_created,
+                        "u": result.residents_updated,
+                    },
+                    messages.SUCCESS,
+                )
+                return redirect("admin:grids_resident_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Import residents from Excel"),
+            "form": form,
+            "result": result,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/grids/resident/import.html", context)
+
     list_display = ["name", "household", "gender", "birth_year"]
     list_select_related = ["household__unit__building"]
     list_filter = ["household__unit__building__community", "tags__tag"]
