@@ -9,8 +9,9 @@ class GridsConfig(AppConfig):
     def ready(self) -> None:
         from community import panels
         from community.models import Role
-        from grids.panels import community_grids, my_grid
+        from grids.panels import community_grids, my_grid, my_home
 
         panels.register(Role.GRID_WORKER, my_grid)
+        panels.register(Role.RESIDENT, my_home)
         for role in (Role.SECRETARY, Role.STREET_DISPATCHER, Role.STREET_LEAD):
             panels.register(role, community_grids)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from community.models import User
 from community.panels import Panel
 from grids import selectors
-from grids.models import CareTag
+from grids.models import CareTag, Duty, GridStaff, Resident
 
 
 def my_grid(user: User) -> Panel | None:
@@ -36,4 +36,26 @@ def community_grids(user: User) -> Panel | None:
     show_community = len({g.community_id for g in grids}) > 1
     return Panel(
         "grids/_community_grids_panel.html", {"grids": grids, "show_community": show_community}
+    )
+
+
+def my_home(user: User) -> Panel | None:
+    """A confirmed resident's household and who looks after it."""
+    resident = (
+        Resident.objects.filter(user=user)
+        .select_related("household__unit__building__community", "household__unit__building__grid")
+        .first()
+    )
+    if resident is None:
+        return None
+    building = resident.household.unit.building
+    workers = [
+        s.user
+        for s in GridStaff.objects.filter(
+            grid=building.grid_id, duty=Duty.GRID_WORKER
+        ).select_related("user")
+    ]
+    return Panel(
+        "grids/_my_home_panel.html",
+        {"resident": resident, "building": building, "workers": workers},
     )

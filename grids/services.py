@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from community.errors import Conflict, DomainError, NotAllowed
 from community.images import CleanPhoto, clean_photos, thumbnail_bytes
 from community.models import Membership, Role, User
-from community.services import notify
+from community.services import membership_grant, notify
 from grids import selectors
 from grids.models import (
     HAZARD_MOVES,
@@ -402,3 +402,39 @@ def worklog_add(
         note=note.strip(),
         resident=resident,
     )
+
+
+# --- Residents' own accounts ---------------------------------------------------------
+
+
+def resident_link_account(*, actor: User, resident: Resident, account: User) -> Resident:
+    """Confirm that ``account`` is this resident's own portal login.
+
+    Steps: check the actor is the grid worker of the resident's basic grid
+    or the community's secretary; refuse an account already linked to someone else, or a
+    resident already linked to another account; link, record who confirmed
+    and when, and give the account the resident role in the community (the
+    person is told through the notifications outbox). Linking twice is a no-op.
+    """
+    building = resident.household.unit.building
+    roles = {m.role for m in actor.active_memberships if m.community_id == building.community_id}
+    own_grid = GridStaff.objects.filter(
+        grid=building.grid_id, user=actor, duty=Duty.GRID_WORKER
+    ).exists()
+    if not (Role.SECRETARY in roles or (Role.GRID_WORKER in roles and own_grid)):
+        raise NotAllowed(_("Only the resident's grid worker or secretary may confirm this."))
+    if resident.user_id == account.pk:
+        return resident
+    if resident.user_id is not None:
+        raise Conflict(
+            _("%(name)s is already linked to another account.") % {"name": resident.name}
+        )
+    if Resident.objects.filter(user=account).exists():
+        raise Conflict(_("That account already belongs to another resident."))
+    with transaction.atomic():
+        resident.user = account
+        resident.confirmed_by = actor
+        resident.confirmed_at = timezone.now()
+        resident.save(update_fields=["user", "confirmed_by", "confirmed_at", "updated_at"])
+        membership_grant(user=account, role=Role.RESIDENT, unit=building.community, actor=actor)
+    return resident

@@ -15,6 +15,7 @@ urlpatterns = [
     path("coverage/", views.coverage, name="coverage"),
     path("visits/", views.visits_due, name="visits"),
     path("residents/<int:pk>/visit/", views.visit_new, name="visit-new"),
+    path("residents/<int:pk>/link/", views.resident_link, name="resident-link"),
     path("log/", views.work_log, name="work-log"),
     path("<int:pk>/card.pdf", views.grid_card, name="grid-card"),
     path("buildings/", views.building_list, name="building-list"),

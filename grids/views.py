@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from community.errors import DomainError
 from community.http import AuthedHttpRequest
+from community.models import User
 from grids import printing, selectors, services
 from grids.forms import (
     CheckInForm,
@@ -79,6 +80,7 @@ def resident_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         "grids/resident_detail.html",
         {
             "resident": resident,
+            "can_link": access.health(resident) and resident.user_id is None,
             "phone": access.phone(resident),
             "show_health": access.health(resident),
             "tags": access.tags(resident),
@@ -364,3 +366,27 @@ def building_public(request: HttpRequest, token: str) -> HttpResponse:
         s.user for s in building.grid.staff.filter(duty=Duty.GRID_WORKER).select_related("user")
     ]
     return render(request, "grids/building_public.html", {"building": building, "workers": workers})
+
+
+@login_required
+@require_POST
+def resident_link(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """Link a resident to their own portal account, found by its mobile number."""
+    resident = get_object_or_404(
+        Resident.objects.visible_to(request.user).select_related("household__unit__building"),
+        pk=pk,
+    )
+    phone = request.POST.get("phone", "").strip()
+    account = User.objects.filter(phone=phone).first() if phone.isdigit() else None
+    if account is None:
+        messages.error(
+            request, _("No portal account has the mobile number %(phone)s.") % {"phone": phone}
+        )
+        return redirect("grids:resident-detail", pk=pk)
+    try:
+        services.resident_link_account(actor=request.user, resident=resident, account=account)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Linked to %(account)s.") % {"account": account})
+    return redirect("grids:resident-detail", pk=pk)

@@ -47,7 +47,8 @@ def _unit_street_id(unit: Unit | None) -> int | None:
 
 def can_grant(*, actor: User, role: str, unit: Unit | None) -> bool:
     """Admins grant anything; a street lead, roles in the street and below;
-    a secretary, the community's own non-leading roles."""
+    a secretary, the community's own non-leading roles; a grid worker
+    confirms residents of their community."""
     if actor.is_system_admin:
         return True
     if role == Role.ADMIN:
@@ -55,12 +56,10 @@ def can_grant(*, actor: User, role: str, unit: Unit | None) -> bool:
     for m in actor.active_memberships:
         if m.role == Role.STREET_LEAD and m.street_id == _unit_street_id(unit):
             return True
-        if (
-            m.role == Role.SECRETARY
-            and role in SECRETARY_GRANTS
-            and isinstance(unit, Community)
-            and m.community_id == unit.pk
-        ):
+        same_community = isinstance(unit, Community) and m.community_id == unit.pk
+        if m.role == Role.SECRETARY and role in SECRETARY_GRANTS and same_community:
+            return True
+        if m.role == Role.GRID_WORKER and role == Role.RESIDENT and same_community:
             return True
     return False
 

@@ -35,9 +35,14 @@ def test_secretary_cannot_appoint_another_secretary(world):
         )
 
 
-def test_grid_worker_cannot_appoint_anyone(world):
+def test_grid_worker_confirms_residents_of_their_community_only(world):
+    membership_grant(user=UserFactory(), role=Role.RESIDENT, unit=world.x, actor=world.worker_x)
     with pytest.raises(NotAllowed):
-        membership_grant(user=UserFactory(), role=Role.RESIDENT, unit=world.x, actor=world.worker_x)
+        membership_grant(user=UserFactory(), role=Role.RESIDENT, unit=world.y, actor=world.worker_x)
+    with pytest.raises(NotAllowed):
+        membership_grant(
+            user=UserFactory(), role=Role.GRID_WORKER, unit=world.x, actor=world.worker_x
+        )
 
 
 def test_street_lead_appoints_across_their_street_only(world):
