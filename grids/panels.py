@@ -5,7 +5,7 @@ from __future__ import annotations
 from community.models import User
 from community.panels import Panel
 from grids import selectors
-from grids.models import CareTag, Duty, GridStaff, Resident
+from grids.models import CareTag, Duty, GridStaff, HazardStatus, Resident
 
 
 def my_grid(user: User) -> Panel | None:
@@ -24,6 +24,7 @@ def my_grid(user: User) -> Panel | None:
             "patrol": selectors.current_patrol(user),
             "visits_due": len(due),
             "visits_overdue": sum(1 for v in due if v.is_overdue),
+            "open_hazards": selectors.hazard_list(user, status=HazardStatus.OPEN).count(),
         },
     )
 

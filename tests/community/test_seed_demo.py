@@ -70,9 +70,10 @@ def test_every_demo_account_signs_in_to_its_home(
     # session, user, memberships; the unit's staff (a street adds its communities
     # and departments with counts; admin adds five system counts); latest
     # notifications; bell count. The grids panels add: grids with counts and
-    # their staff; for a grid worker also care-tag counts, the running patrol
-    # and the visit schedule (residents, tags, care plans). None grows with data.
-    with django_assert_max_num_queries(17):
+    # their staff; for a grid worker also care-tag counts, the running patrol,
+    # the visit schedule (residents, tags, care plans) and the open hazards
+    # count. None grows with data.
+    with django_assert_max_num_queries(18):
         home = client.get(reverse("role-home", args=[account.role]))
     assert home.status_code == 200
     assert account.name in home.content.decode()

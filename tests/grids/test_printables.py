@@ -59,3 +59,15 @@ def test_the_public_page_shows_who_to_call_without_signing_in(client, gw):
 @pytest.mark.parametrize("token", ["1", "1:forged", "not-a-token"])
 def test_a_guessed_or_forged_poster_code_is_404(client, gw, token):
     assert client.get(reverse("building-public", args=[token])).status_code == 404
+
+
+def test_building_list_query_count_does_not_grow(client, gw, django_assert_num_queries):
+    from tests.grids.factories import BuildingFactory
+
+    for n in range(30):
+        BuildingFactory(grid=gw.grid_1, community=gw.grid_1.community, number=100 + n)
+    client.force_login(gw.secretary_x)
+    # session, user, memberships; buildings with grid and community; unread
+    with django_assert_num_queries(5):
+        page = client.get(reverse("grids:building-list")).content.decode()
+    assert page.count('data-testid="building"') == 32

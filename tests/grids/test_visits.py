@@ -215,3 +215,18 @@ def test_visits_api_records_a_visit_in_your_grid_only(client, gw, today):
     other = client.post("/api/v1/visits/", {"resident": gw.elder_2.pk, "visited_on": "2026-11-23"})
     assert other.status_code == 400  # not visible to worker 1: unknown resident
     assert Visit.objects.count() == 1
+
+
+def test_visits_api_list_query_count(client, gw, today, django_assert_num_queries):
+    for n in range(30):
+        resident = ResidentFactory(household__unit=gw.elder_1.household.unit)
+        visit_record(
+            actor=gw.worker_1, resident=resident, visited_on=today - timedelta(days=n % 10)
+        )
+    client.force_login(gw.worker_1)
+    # session, user, memberships; grid duties (access); count; page of visits
+    # with worker and resident's building
+    with django_assert_num_queries(6):
+        data = client.get("/api/v1/visits/").json()
+    assert data["count"] == 30
+    assert len(data["results"]) == 20

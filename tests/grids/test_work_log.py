@@ -72,3 +72,16 @@ def test_the_work_log_page(client, gw):
     )
     assert "该字段是必填项" in empty.content.decode()
     assert WorkLogEntry.objects.count() == 1
+
+
+def test_work_log_page_query_count_does_not_grow(client, gw, django_assert_num_queries):
+    for n in range(30):
+        worklog_add(actor=gw.worker_1, grid=gw.grid_1, category="errand", note=f"代办{n}")
+        worklog_add(actor=gw.worker_2, grid=gw.grid_2, category="policy_talk", note=f"宣讲{n}")
+    client.force_login(gw.secretary_x)
+    # session, user, memberships; may log (exists: no, the secretary staffs no
+    # grid, so no form); the tally and its workers; the 20 latest entries with
+    # worker, grid, resident; unread count
+    with django_assert_num_queries(8):
+        page = client.get(reverse("grids:work-log")).content.decode()
+    assert page.count('data-testid="log-entry"') == 20
