@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from community.models import User
@@ -19,6 +20,13 @@ from grids.models import (
 from grids.selectors import buildings_for, patrol_buildings_for
 
 
+def _limit(form: forms.Form, name: str, queryset: QuerySet[Any]) -> None:
+    """The choices this viewer has; anything else is "not a valid choice"."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField)
+    field.queryset = queryset
+
+
 class ResidentFilterForm(forms.Form):
     q = forms.CharField(label=_("Name or last digits of the phone"), required=False, max_length=50)
     building = forms.ModelChoiceField(
@@ -31,9 +39,7 @@ class ResidentFilterForm(forms.Form):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Only buildings the viewer may see can be chosen (others are "not a valid choice").
-        building = self.fields["building"]
-        assert isinstance(building, forms.ModelChoiceField)
-        building.queryset = buildings_for(user)
+        _limit(self, "building", buildings_for(user))
 
 
 class PatrolStartForm(forms.Form):
@@ -41,9 +47,7 @@ class PatrolStartForm(forms.Form):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        grid = self.fields["grid"]
-        assert isinstance(grid, forms.ModelChoiceField)
-        grid.queryset = Grid.objects.filter(staff__user=user).distinct()
+        _limit(self, "grid", Grid.objects.filter(staff__user=user).distinct())
 
 
 class CheckInForm(forms.Form):
@@ -75,9 +79,7 @@ class CheckInForm(forms.Form):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        building = self.fields["building"]
-        assert isinstance(building, forms.ModelChoiceField)
-        building.queryset = patrol_buildings_for(user)
+        _limit(self, "building", patrol_buildings_for(user))
 
 
 class PatrolEndForm(forms.Form):
@@ -150,9 +152,7 @@ class HazardForm(forms.Form):
                 ),
             ),
         ):
-            field = self.fields[name]
-            assert isinstance(field, forms.ModelChoiceField)
-            field.queryset = queryset
+            _limit(self, name, queryset)
 
 
 class HazardFixForm(forms.Form):
@@ -179,6 +179,4 @@ class WorkLogForm(forms.Form):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        grid = self.fields["grid"]
-        assert isinstance(grid, forms.ModelChoiceField)
-        grid.queryset = Grid.objects.filter(staff__user=user).distinct()
+        _limit(self, "grid", Grid.objects.filter(staff__user=user).distinct())
