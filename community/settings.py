@@ -58,6 +58,9 @@ else:
     SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-tongxin-development-only")
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 
+# Old keys still accepted for signatures (sessions, the building QR posters)
+# after SECRET_KEY is rotated.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -302,6 +305,11 @@ CELERY_BEAT_SCHEDULE = {
     "notify-overdue-visits": {
         "task": "grids.tasks.notify_overdue_visits",
         "schedule": crontab(hour=8, minute=0),
+    },
+    # Thumbnails whose task was lost (broker down when the photo was saved).
+    "sweep-hazard-thumbnails": {
+        "task": "grids.tasks.sweep_hazard_thumbnails",
+        "schedule": 600.0,
     },
 }
 

@@ -11,18 +11,17 @@ is its building, unit and room; a resident is their household and name.
 from __future__ import annotations
 
 import io
+import itertools
 import re
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook, load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 
 from community.models import Community
 from grids.models import Building, BuildingUnit, CareTag, Gender, Household, Resident, ResidentTag
@@ -38,7 +37,10 @@ TEMPLATE_COLUMNS = [
     gettext_lazy("Year of birth"),
     gettext_lazy("Care tags"),
 ]
-MAX_ROWS = 20_000
+# A community of the seeds' size (1,800 residents) fits with room to spare;
+# the admin page imports within one web request, so the file stays modest.
+MAX_ROWS = 5_000
+NUMBER = re.compile(r"[0-9]{1,4}")
 PHONE = re.compile(r"^1[3-9]\d{9}$")
 
 
@@ -74,8 +76,18 @@ class ParsedRow:
     tags: frozenset[str]
 
 
+def _header(language: str) -> list[str]:
+    with translation.override(language):
+        return [str(c) for c in TEMPLATE_COLUMNS]
+
+
 def template_workbook() -> bytes:
-    """An empty sheet with the header and one example row."""
+    """An empty sheet with the (Chinese) header and one example row."""
+    with translation.override("zh-hans"):
+        return _template()
+
+
+def _template() -> bytes:
     book = Workbook()
     sheet = book.active
     assert sheet is not None
@@ -126,9 +138,9 @@ def _parse(number: int, cells: list[str], errors: list[RowError]) -> ParsedRow |
     def bad(column: int, problem: str) -> None:
         errors.append(RowError(number, names[column], problem))
 
-    if not building.isdigit():
+    if not NUMBER.fullmatch(building):
         bad(0, _("a building number is needed, e.g. 11"))
-    if not unit.isdigit():
+    if not NUMBER.fullmatch(unit):
         bad(1, _("a unit number is needed, e.g. 2"))
     if not room or len(room) > 10:
         bad(2, _("a room is needed, e.g. 301"))
@@ -146,7 +158,7 @@ def _parse(number: int, cells: list[str], errors: list[RowError]) -> ParsedRow |
         bad(5, _("write 男 or 女, or leave it empty"))
     year: int | None = None
     if birth_year:
-        if birth_year.isdigit() and 1900 <= int(birth_year) <= timezone.localdate().year:
+        if NUMBER.fullmatch(birth_year) and 1900 <= int(birth_year) <= timezone.localdate().year:
             year = int(birth_year)
         else:
             bad(6, _("a year such as 1948"))
@@ -186,16 +198,18 @@ def import_residents(
     """Check the whole sheet, then import it in one transaction (or not at all)."""
     result = ImportResult()
     try:
-        rows = list(_rows(file))
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError):
+        rows = list(itertools.islice(_rows(file), MAX_ROWS + 2))
+    except Exception:  # noqa: BLE001 - zip, XML and cell errors all mean "not a readable .xlsx"
         result.errors.append(RowError(0, "", _("This is not an Excel (.xlsx) file.")))
         return result
     if not rows:
         result.errors.append(RowError(0, "", _("The file is empty.")))
         return result
     header_row, header = rows[0]
-    expected = [str(c) for c in TEMPLATE_COLUMNS]
-    if header[: len(expected)] != expected:
+    # The Chinese header of the template, or the same in English.
+    headers = [_header(language) for language in ("zh-hans", "en")]
+    expected = headers[0]
+    if header[: len(expected)] not in headers:
         missing = [c for c in expected if c not in header]
         result.errors.append(
             RowError(
@@ -214,6 +228,11 @@ def import_residents(
         return result
 
     buildings = {b.number: b for b in Building.objects.filter(community=community)}
+    units = set(
+        BuildingUnit.objects.filter(building__community=community).values_list(
+            "building__number", "number"
+        )
+    )
     parsed: list[ParsedRow] = []
     seen: dict[tuple[int, int, str, str], int] = {}
     for number, cells in body:
@@ -227,6 +246,16 @@ def import_residents(
                     str(TEMPLATE_COLUMNS[0]),
                     _("%(community)s has no building %(n)d")
                     % {"community": community, "n": row.building},
+                )
+            )
+            continue
+        if (row.building, row.unit) not in units:
+            # A typo must not invent a unit; new units are added in the admin.
+            result.errors.append(
+                RowError(
+                    number,
+                    str(TEMPLATE_COLUMNS[1]),
+                    _("building %(b)d has no unit %(u)d") % {"b": row.building, "u": row.unit},
                 )
             )
             continue
@@ -262,7 +291,7 @@ def _write(
         building = buildings[row.building]
         unit = units.get((row.building, row.unit))
         if unit is None:
-            unit, _c = BuildingUnit.objects.get_or_create(building=building, number=row.unit)
+            unit = BuildingUnit.objects.get(building=building, number=row.unit)
             units[(row.building, row.unit)] = unit
         household = households.get((row.building, row.unit, row.room))
         if household is None:

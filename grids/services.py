@@ -355,6 +355,17 @@ def hazard_fix(
     return locked
 
 
+def hazard_thumbnails_sweep() -> int:
+    """Queue thumbnails that were never made (the broker was down at the time)."""
+    missing = list(
+        HazardPhoto.objects.filter(
+            thumbnail="", created_at__lt=timezone.now() - timedelta(minutes=5)
+        ).values_list("pk", flat=True)[:500]
+    )
+    _queue_thumbnails(missing)
+    return len(missing)
+
+
 def hazard_photo_thumbnail(*, photo_id: int) -> HazardPhoto | None:
     """Make the thumbnail of one photo (idempotent: done once, skipped after)."""
     photo = HazardPhoto.objects.filter(pk=photo_id).first()
@@ -411,10 +422,12 @@ def resident_link_account(*, actor: User, resident: Resident, account: User) -> 
     """Confirm that ``account`` is this resident's own portal login.
 
     Steps: check the actor is the grid worker of the resident's basic grid
-    or the community's secretary; refuse an account already linked to someone else, or a
-    resident already linked to another account; link, record who confirmed
-    and when, and give the account the resident role in the community (the
-    person is told through the notifications outbox). Linking twice is a no-op.
+    or the community's secretary, and that the account's mobile number is the
+    one on the resident's record; lock the resident; refuse an account already
+    linked to someone else, or a resident already linked to another account;
+    link, record who confirmed and when, and give the account the resident
+    role in the community (the person is told through the notifications
+    outbox). Linking twice is a no-op.
     """
     building = resident.household.unit.building
     roles = {m.role for m in actor.active_memberships if m.community_id == building.community_id}
@@ -423,18 +436,30 @@ def resident_link_account(*, actor: User, resident: Resident, account: User) -> 
     ).exists()
     if not (Role.SECRETARY in roles or (Role.GRID_WORKER in roles and own_grid)):
         raise NotAllowed(_("Only the resident's grid worker or secretary may confirm this."))
-    if resident.user_id == account.pk:
-        return resident
-    if resident.user_id is not None:
-        raise Conflict(
-            _("%(name)s is already linked to another account.") % {"name": resident.name}
+    # The account must carry the number the grid has on record for this
+    # resident: a mistyped number must not show a stranger this household.
+    if not resident.phone or account.phone != resident.phone:
+        raise DomainError(
+            _("The account's mobile number is not the one on %(name)s's record.")
+            % {"name": resident.name}
         )
-    if Resident.objects.filter(user=account).exists():
-        raise Conflict(_("That account already belongs to another resident."))
-    with transaction.atomic():
-        resident.user = account
-        resident.confirmed_by = actor
-        resident.confirmed_at = timezone.now()
-        resident.save(update_fields=["user", "confirmed_by", "confirmed_at", "updated_at"])
-        membership_grant(user=account, role=Role.RESIDENT, unit=building.community, actor=actor)
-    return resident
+    try:
+        with transaction.atomic():
+            locked = Resident.objects.select_for_update().get(pk=resident.pk)
+            if locked.user_id == account.pk:
+                return locked
+            if locked.user_id is not None:
+                raise Conflict(
+                    _("%(name)s is already linked to another account.") % {"name": resident.name}
+                )
+            if Resident.objects.filter(user=account).exists():
+                raise Conflict(_("That account already belongs to another resident."))
+            locked.user = account
+            locked.confirmed_by = actor
+            locked.confirmed_at = timezone.now()
+            locked.save(update_fields=["user", "confirmed_by", "confirmed_at", "updated_at"])
+            membership_grant(user=account, role=Role.RESIDENT, unit=building.community, actor=actor)
+    except IntegrityError:
+        # The same account was linked elsewhere at this very moment.
+        raise Conflict(_("That account already belongs to another resident.")) from None
+    return locked

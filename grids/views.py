@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -352,8 +353,9 @@ def building_poster(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     building = get_object_or_404(
         Building.objects.visible_to(request.user).select_related("community", "grid"), pk=pk
     )
-    url = request.build_absolute_uri(
-        reverse("building-public", args=[printing.building_token(building)])
+    # The portal's public address, not whichever host the printer happened to use.
+    url = settings.SITE_URL.rstrip("/") + reverse(
+        "building-public", args=[printing.building_token(building)]
     )
     return _pdf(printing.building_poster(building=building, url=url), f"poster-{building.pk}.pdf")
 

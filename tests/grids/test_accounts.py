@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from community.errors import Conflict, NotAllowed
+from community.errors import Conflict, DomainError, NotAllowed
 from community.models import Membership, Notification, Role
+from grids.models import Resident
 from grids.services import resident_link_account
 from tests.community.factories import UserFactory
 
@@ -14,7 +15,10 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def account(db):
+def account(gw):
+    # The resident's record carries the number the account signs in with.
+    gw.elder_1.phone = "13600001234"
+    gw.elder_1.save()
     return UserFactory(username="newcomer", phone="13600001234")
 
 
@@ -40,10 +44,25 @@ def test_another_grids_worker_or_an_overlay_cannot_link(gw, account):
 
 def test_one_account_one_resident(gw, account):
     resident_link_account(actor=gw.worker_1, resident=gw.elder_1, account=account)
+    Resident.objects.filter(pk=gw.elder_2.pk).update(phone=account.phone)  # shared number
     with pytest.raises(Conflict):
-        resident_link_account(actor=gw.secretary_x, resident=gw.elder_2, account=account)
+        resident_link_account(
+            actor=gw.secretary_x, resident=Resident.objects.get(pk=gw.elder_2.pk), account=account
+        )
+    other = UserFactory(phone="13600005678")
+    Resident.objects.filter(pk=gw.elder_1.pk).update(phone=other.phone)
     with pytest.raises(Conflict):
-        resident_link_account(actor=gw.worker_1, resident=gw.elder_1, account=UserFactory())
+        resident_link_account(
+            actor=gw.worker_1, resident=Resident.objects.get(pk=gw.elder_1.pk), account=other
+        )
+
+
+def test_an_account_with_another_number_is_not_linked(gw, account):
+    stranger = UserFactory(phone="13600009876")
+    with pytest.raises(DomainError, match=r"不是.*登记的手机号"):
+        resident_link_account(actor=gw.worker_1, resident=gw.elder_1, account=stranger)
+    gw.elder_1.refresh_from_db()
+    assert gw.elder_1.user is None
 
 
 def test_linking_from_the_residents_page_by_mobile_number(client, gw, account):

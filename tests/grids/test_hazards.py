@@ -264,3 +264,35 @@ def test_api_hazard_list_query_count(client, gw, django_assert_num_queries):
         data = client.get("/api/v1/hazards/").json()
     assert data["count"] == 30
     assert len(data["results"]) == 20
+
+
+def test_a_thumbnail_lost_with_the_broker_is_made_by_the_sweep(gw, time_machine):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from grids.tasks import sweep_hazard_thumbnails
+
+    time_machine.move_to(timezone.now())
+    hazard = _report(gw)  # no on-commit callbacks run here: the thumbnail task is lost
+    photo = hazard.photos.get()
+    assert not photo.thumbnail
+    assert sweep_hazard_thumbnails.delay().get() == 0  # too fresh: maybe still queued
+    time_machine.shift(timedelta(minutes=6))
+    sweep_hazard_thumbnails.delay()
+    photo.refresh_from_db()
+    assert photo.thumbnail
+
+
+def test_the_poster_points_at_the_portals_public_address(client, gw, settings):
+    from unittest import mock
+
+    from grids import printing
+
+    settings.SITE_URL = "https://tongxin.example.cn"
+    client.force_login(gw.secretary_x)
+    with mock.patch.object(printing, "building_poster", wraps=printing.building_poster) as poster:
+        client.get(reverse("grids:building-poster", args=[gw.building_1.pk]))
+    url = poster.call_args.kwargs["url"]
+    assert url.startswith("https://tongxin.example.cn/b/")
+    assert url.endswith(printing.building_token(gw.building_1) + "/")

@@ -141,3 +141,47 @@ def test_the_admin_import_page_reports_row_errors(client, gw):
     )
     assert ok.status_code == 302
     assert Resident.objects.filter(name="孙大爷").exists()
+
+
+@pytest.mark.parametrize(
+    ("cells", "column"),
+    [
+        (["²", 1, "301", "孙大爷"], "楼号"),
+        ([1, 40000, "301", "孙大爷"], "单元"),
+        ([1, 9, "301", "孙大爷"], "单元"),  # a unit building 1 does not have
+        ([1, 1, "301", "孙大爷", "", "", "１９４１"], "出生年份"),
+    ],
+)
+def test_odd_numbers_are_row_problems_not_crashes(gw, cells, column):
+    result = import_residents(community=gw.grid_1.community, file=_xlsx([cells]))
+    assert [(e.row, e.column) for e in result.errors] == [(2, column)]
+    assert not Resident.objects.filter(name="孙大爷").exists()
+
+
+def test_a_damaged_xlsx_is_refused_not_a_crash(gw):
+    good = _xlsx([[1, 1, "301", "孙大爷"]]).getvalue()
+    damaged = io.BytesIO(good[: len(good) // 2])
+    result = import_residents(community=gw.grid_1.community, file=damaged)
+    assert result.errors[0].problem == "这不是 Excel（.xlsx）文件。"
+
+
+def test_an_english_header_is_accepted_and_the_template_is_always_chinese(gw):
+    from django.utils import translation
+
+    english = [
+        "Building number",
+        "Unit",
+        "Room",
+        "Name",
+        "Mobile number",
+        "Gender",
+        "Year of birth",
+        "Care tags",
+    ]
+    result = import_residents(
+        community=gw.grid_1.community, file=_xlsx([[1, 1, "301", "孙大爷"]], header=english)
+    )
+    assert result.ok, result.errors
+    with translation.override("en"):
+        sheet = load_workbook(io.BytesIO(template_workbook())).active
+    assert [c.value for c in sheet[1]] == HEADER
