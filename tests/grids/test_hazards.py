@@ -296,3 +296,11 @@ def test_the_poster_points_at_the_portals_public_address(client, gw, settings):
     url = poster.call_args.kwargs["url"]
     assert url.startswith("https://tongxin.example.cn/b/")
     assert url.endswith(printing.building_token(gw.building_1) + "/")
+
+
+def test_a_photo_over_15_mb_is_refused_before_it_is_read():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    huge = SimpleUploadedFile("big.jpg", b"\xff" * (15 * 1024 * 1024 + 1), "image/jpeg")
+    with pytest.raises(DomainError, match="超过 15 MB"):
+        clean_photo(huge)

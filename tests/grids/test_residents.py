@@ -186,3 +186,18 @@ def test_grid_overview_query_count_does_not_grow(client, gw, django_assert_num_q
     with django_assert_num_queries(7):
         page = client.get(reverse("grids:overview")).content.decode()
     assert page.count('data-testid="grid"') == 33
+
+
+def test_a_building_belongs_to_a_basic_grid_of_its_own_community(gw):
+    from django.core.exceptions import ValidationError
+
+    from grids.models import Building
+    from tests.grids.factories import GridFactory
+
+    overlay = Building(community=gw.grid_1.community, grid=gw.police, number=50, floors=6)
+    with pytest.raises(ValidationError, match="基础网格"):
+        overlay.full_clean()
+    elsewhere = GridFactory(name="外社区网格")
+    foreign = Building(community=gw.grid_1.community, grid=elsewhere, number=51, floors=6)
+    with pytest.raises(ValidationError, match="其他社区"):
+        foreign.full_clean()
