@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import grids.models
+import grids.models.fieldwork
 from django.conf import settings
 from django.db import migrations, models
 
@@ -45,8 +45,8 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('stage', models.CharField(choices=[('found', 'As found'), ('fixed', 'After the fix')], max_length=10, verbose_name='stage')),
-                ('image', models.FileField(upload_to=grids.models.hazard_photo_path, verbose_name='photo')),
-                ('thumbnail', models.FileField(blank=True, upload_to=grids.models.hazard_photo_path, verbose_name='thumbnail')),
+                ('image', models.FileField(upload_to=grids.models.fieldwork.hazard_photo_path, verbose_name='photo')),
+                ('thumbnail', models.FileField(blank=True, upload_to=grids.models.fieldwork.hazard_photo_path, verbose_name='thumbnail')),
                 ('width', models.PositiveIntegerField()),
                 ('height', models.PositiveIntegerField()),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),

@@ -1,0 +1,307 @@
+"""The grid worker's field work: patrols, hazards and the daily work log."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from community.models import TimeStampedModel, User
+from grids.models.people import Resident
+from grids.models.places import Building, BuildingUnit, Facility, Grid, _led_communities
+
+# --- Patrols -------------------------------------------------------------------------
+
+
+class PatrolStatus(models.TextChoices):
+    IN_PROGRESS = "in_progress", _("In progress")
+    ENDED = "ended", _("Ended")
+
+
+# The patrol's state machine: the only moves grids.services.patrol_end makes.
+PATROL_MOVES: dict[str, frozenset[str]] = {
+    PatrolStatus.IN_PROGRESS: frozenset({PatrolStatus.ENDED}),
+    PatrolStatus.ENDED: frozenset(),
+}
+
+
+class PatrolQuerySet(models.QuerySet["Patrol"]):
+    def visible_to(self, user: User | AnonymousUser) -> PatrolQuerySet:
+        """A worker's own patrols; every patrol of the grids a person leads or oversees."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_system_admin:
+            return self.all()
+        return self.filter(Q(worker=user) | Q(grid__community__in=_led_communities(user)))
+
+
+class Patrol(TimeStampedModel):
+    """巡查: one walk of a grid by its worker, with a check-in at each building."""
+
+    grid = models.ForeignKey(
+        Grid, on_delete=models.PROTECT, related_name="patrols", verbose_name=_("grid")
+    )
+    worker = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="patrols", verbose_name=_("grid worker")
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=PatrolStatus.choices,
+        default=PatrolStatus.IN_PROGRESS,
+        editable=False,
+    )
+    started_at = models.DateTimeField(_("started"), default=timezone.now)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True, editable=False)
+    summary = models.TextField(_("summary"), blank=True)
+
+    objects = PatrolQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("patrol")
+        verbose_name_plural = _("patrols")
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            # One patrol at a time: a second "start" returns the running one.
+            models.UniqueConstraint(
+                fields=["worker"],
+                condition=Q(status="in_progress"),
+                name="patrol_one_in_progress_per_worker",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grid} · {self.worker} · {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class PatrolCheckIn(models.Model):
+    """The worker was at this building, at this time (and place, if the phone said)."""
+
+    patrol = models.ForeignKey(
+        Patrol, on_delete=models.CASCADE, related_name="check_ins", verbose_name=_("patrol")
+    )
+    building = models.ForeignKey(
+        Building, on_delete=models.PROTECT, related_name="check_ins", verbose_name=_("building")
+    )
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    note = models.TextField(_("what was found"), blank=True)
+
+    class Meta:
+        verbose_name = _("check-in")
+        verbose_name_plural = _("check-ins")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.building} · {self.at:%H:%M}"
+
+
+# --- Hazards -------------------------------------------------------------------------
+
+
+class HazardKind(models.TextChoices):
+    FLYING_WIRE = "flying_wire", _("Flying-wire e-bike charging")
+    BLOCKED_EXIT = "blocked_exit", _("Blocked fire exit")
+    EXPOSED_WIRING = "exposed_wiring", _("Exposed wiring")
+    BROKEN_FACILITY = "broken_facility", _("Broken facility")
+    OTHER = "other", _("Other")
+
+
+class Severity(models.TextChoices):
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High: danger now")
+
+
+class HazardStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    FIXED = "fixed", _("Fixed")
+
+
+HAZARD_MOVES: dict[str, frozenset[str]] = {
+    HazardStatus.OPEN: frozenset({HazardStatus.FIXED}),
+    HazardStatus.FIXED: frozenset(),
+}
+
+
+class HazardQuerySet(models.QuerySet["Hazard"]):
+    def visible_to(self, user: User | AnonymousUser) -> HazardQuerySet:
+        """Hazards at the buildings a person may see."""
+        return self.filter(building__in=Building.objects.visible_to(user).values("pk"))
+
+
+class Hazard(TimeStampedModel):
+    """隐患: something unsafe found in the grid, open until fixed (with a photo)."""
+
+    building = models.ForeignKey(
+        Building, on_delete=models.PROTECT, related_name="hazards", verbose_name=_("building")
+    )
+    unit = models.ForeignKey(
+        BuildingUnit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="hazards",
+        verbose_name=_("unit"),
+    )
+    facility = models.ForeignKey(
+        Facility,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="hazards",
+        verbose_name=_("facility"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=HazardKind.choices)
+    severity = models.CharField(
+        _("severity"), max_length=10, choices=Severity.choices, default=Severity.MEDIUM
+    )
+    description = models.TextField(_("what was found"))
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=HazardStatus.choices,
+        default=HazardStatus.OPEN,
+        editable=False,
+    )
+    reported_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        related_name="hazards_reported",
+        verbose_name=_("reported by"),
+    )
+    patrol = models.ForeignKey(
+        Patrol,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="hazards",
+        verbose_name=_("found on patrol"),
+    )
+    fixed_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="hazards_fixed",
+        verbose_name=_("fixed by"),
+        editable=False,
+    )
+    fixed_at = models.DateTimeField(_("fixed"), null=True, blank=True, editable=False)
+    fix_note = models.TextField(_("how it was fixed"), blank=True)
+
+    objects = HazardQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("hazard")
+        verbose_name_plural = _("hazards")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "building"], name="hazard_open")]
+
+    def __str__(self) -> str:
+        return f"{self.building} · {self.get_kind_display()}"
+
+
+class PhotoStage(models.TextChoices):
+    FOUND = "found", _("As found")
+    FIXED = "fixed", _("After the fix")
+
+
+def hazard_photo_path(instance: HazardPhoto, filename: str) -> str:
+    # Not under a public URL: photos are served by a view that checks scope.
+    return f"private/hazards/{instance.hazard_id}/{uuid.uuid4().hex}.jpg"
+
+
+class HazardPhoto(models.Model):
+    hazard = models.ForeignKey(
+        Hazard, on_delete=models.CASCADE, related_name="photos", verbose_name=_("hazard")
+    )
+    stage = models.CharField(_("stage"), max_length=10, choices=PhotoStage.choices)
+    image = models.FileField(_("photo"), upload_to=hazard_photo_path)
+    thumbnail = models.FileField(_("thumbnail"), upload_to=hazard_photo_path, blank=True)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("hazard photo")
+        verbose_name_plural = _("hazard photos")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.hazard} · {self.get_stage_display()}"
+
+
+# --- Daily work log (五勤) ----------------------------------------------------------
+
+
+class WorkCategory(models.TextChoices):
+    """The day's work besides patrols and visits, by the "five diligences"."""
+
+    ERRAND = "errand", _("Errand for a resident")
+    POLICY_TALK = "policy_talk", _("Policy talk")
+    ON_THE_SPOT_MEDIATION = "mediation", _("Mediation on the spot")
+    PREVENTION = "prevention", _("Prevention and safety advice")
+    OTHER = "other", _("Other service")
+
+
+class WorkLogQuerySet(models.QuerySet["WorkLogEntry"]):
+    def visible_to(self, user: User | AnonymousUser) -> WorkLogQuerySet:
+        """A worker's own log; the whole community's for its secretary and street."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_system_admin:
+            return self.all()
+        return self.filter(Q(worker=user) | Q(grid__community__in=_led_communities(user)))
+
+
+class WorkLogEntry(TimeStampedModel):
+    worker = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="work_log", verbose_name=_("grid worker")
+    )
+    grid = models.ForeignKey(
+        Grid, on_delete=models.PROTECT, related_name="work_log", verbose_name=_("grid")
+    )
+    category = models.CharField(_("category"), max_length=20, choices=WorkCategory.choices)
+    done_on = models.DateField(_("date"))
+    resident = models.ForeignKey(
+        Resident,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("for resident"),
+    )
+    note = models.TextField(_("what was done"))
+
+    objects = WorkLogQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("work log entry")
+        verbose_name_plural = _("work log")
+        ordering = ["-done_on", "-id"]
+        indexes = [models.Index(fields=["worker", "done_on"], name="worklog_worker_day")]
+
+    def __str__(self) -> str:
+        return f"{self.worker} · {self.get_category_display()} · {self.done_on}"
