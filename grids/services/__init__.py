@@ -1,0 +1,25 @@
+"""Writes of the grids app, by subject. Each service is keyword-only and takes the actor."""
+
+from grids.services.hazards import (
+    hazard_fix,
+    hazard_photo_thumbnail,
+    hazard_report,
+    hazard_thumbnails_sweep,
+)
+from grids.services.patrols import patrol_check_in, patrol_end, patrol_start
+from grids.services.residents import resident_link_account, worklog_add
+from grids.services.visits import visit_record, visits_notify_overdue
+
+__all__ = [
+    "hazard_fix",
+    "hazard_photo_thumbnail",
+    "hazard_report",
+    "hazard_thumbnails_sweep",
+    "patrol_check_in",
+    "patrol_end",
+    "patrol_start",
+    "resident_link_account",
+    "visit_record",
+    "visits_notify_overdue",
+    "worklog_add",
+]
