@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 
 from community.models import (
@@ -139,11 +139,3 @@ def latest_notifications(user: User, limit: int = 5) -> list[Notification]:
 
 def communities_with_street(user: User | AnonymousUser) -> QuerySet[Community]:
     return Community.objects.visible_to(user).select_related("street")
-
-
-def prefetch_staff() -> Prefetch:
-    return Prefetch(
-        "memberships",
-        queryset=staff_of(Membership.objects.active()),
-        to_attr="staff",
-    )

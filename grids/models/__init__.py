@@ -36,7 +36,6 @@ from grids.models.people import (
     Visit,
 )
 from grids.models.places import (
-    BASIC_DUTIES,
     Building,
     BuildingUnit,
     Duty,
@@ -50,7 +49,6 @@ from grids.models.places import (
 )
 
 __all__ = [
-    "BASIC_DUTIES",
     "DEFAULT_VISIT_INTERVAL_DAYS",
     "HAZARD_MOVES",
     "PATROL_MOVES",

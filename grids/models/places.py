@@ -30,10 +30,6 @@ class Duty(models.TextChoices):
     OVERLAY_STAFF = "overlay_staff", _("Overlay grid staff")
 
 
-# Duties a basic grid has exactly one of each.
-BASIC_DUTIES = (Duty.GRID_WORKER, Duty.PARTY_LEADER, Duty.CADRE)
-
-
 class GridQuerySet(models.QuerySet["Grid"]):
     def visible_to(self, user: User | AnonymousUser) -> GridQuerySet:
         """The grids a person staffs; all grids of the communities they lead or oversee."""
