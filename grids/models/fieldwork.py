@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -30,9 +31,11 @@ PATROL_MOVES: dict[str, frozenset[str]] = {
 }
 
 
-class PatrolQuerySet(models.QuerySet["Patrol"]):
-    def visible_to(self, user: User | AnonymousUser) -> PatrolQuerySet:
-        """A worker's own patrols; every patrol of the grids a person leads or oversees."""
+class WorkerRecordQuerySet(models.QuerySet[Any]):
+    """Records a grid worker makes (patrols, the work log): visible to that
+    worker, and whole to the community's secretary and the street above it."""
+
+    def visible_to(self, user: User | AnonymousUser) -> WorkerRecordQuerySet:
         if not user.is_authenticated:
             return self.none()
         if user.is_system_admin:
@@ -60,7 +63,7 @@ class Patrol(TimeStampedModel):
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True, editable=False)
     summary = models.TextField(_("summary"), blank=True)
 
-    objects = PatrolQuerySet.as_manager()
+    objects = WorkerRecordQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("patrol")
@@ -266,16 +269,6 @@ class WorkCategory(models.TextChoices):
     OTHER = "other", _("Other service")
 
 
-class WorkLogQuerySet(models.QuerySet["WorkLogEntry"]):
-    def visible_to(self, user: User | AnonymousUser) -> WorkLogQuerySet:
-        """A worker's own log; the whole community's for its secretary and street."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_system_admin:
-            return self.all()
-        return self.filter(Q(worker=user) | Q(grid__community__in=_led_communities(user)))
-
-
 class WorkLogEntry(TimeStampedModel):
     worker = models.ForeignKey(
         User, on_delete=models.PROTECT, related_name="work_log", verbose_name=_("grid worker")
@@ -295,7 +288,7 @@ class WorkLogEntry(TimeStampedModel):
     )
     note = models.TextField(_("what was done"))
 
-    objects = WorkLogQuerySet.as_manager()
+    objects = WorkerRecordQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("work log entry")
