@@ -1,0 +1,69 @@
+"""What every app's tables share, and the roles a person can hold."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class TimeStampedModel(models.Model):
+    """The base model every app's tables share."""
+
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+# --- Roles -------------------------------------------------------------------
+
+
+class Role(models.TextChoices):
+    RESIDENT = "resident", _("Resident")
+    GRID_WORKER = "grid_worker", _("Grid worker")
+    SECRETARY = "secretary", _("Community secretary")
+    MEDIATOR = "mediator", _("Mediator")
+    VOLUNTEER_LEADER = "volunteer_leader", _("Volunteer team leader")
+    STREET_DISPATCHER = "street_dispatcher", _("Street dispatcher")
+    STREET_LEAD = "street_lead", _("Street lead")
+    DEPARTMENT_HANDLER = "department_handler", _("Department handler")
+    ADMIN = "admin", _("Administrator")
+
+
+class Scope(models.TextChoices):
+    STREET = "street", _("Street")
+    COMMUNITY = "community", _("Community")
+    DEPARTMENT = "department", _("Department")
+    SYSTEM = "system", _("Whole system")
+
+
+# Which kind of organisation unit each role is held in.
+ROLE_SCOPE: dict[str, Scope] = {
+    Role.RESIDENT: Scope.COMMUNITY,
+    Role.GRID_WORKER: Scope.COMMUNITY,
+    Role.SECRETARY: Scope.COMMUNITY,
+    Role.MEDIATOR: Scope.COMMUNITY,
+    Role.VOLUNTEER_LEADER: Scope.COMMUNITY,
+    Role.STREET_DISPATCHER: Scope.STREET,
+    Role.STREET_LEAD: Scope.STREET,
+    Role.DEPARTMENT_HANDLER: Scope.DEPARTMENT,
+    Role.ADMIN: Scope.SYSTEM,
+}
+
+# The order in which a person with several roles is first shown their home:
+# the role with the widest desk first.
+ROLE_PRIORITY: list[str] = [
+    Role.ADMIN,
+    Role.STREET_LEAD,
+    Role.STREET_DISPATCHER,
+    Role.SECRETARY,
+    Role.DEPARTMENT_HANDLER,
+    Role.GRID_WORKER,
+    Role.MEDIATOR,
+    Role.VOLUNTEER_LEADER,
+    Role.RESIDENT,
+]
+
+STREET_ROLES = [r for r, s in ROLE_SCOPE.items() if s == Scope.STREET]
