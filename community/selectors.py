@@ -38,18 +38,16 @@ def memberships_in_role(user: User, role: str) -> list[Membership]:
     return [m for m in user.active_memberships if m.role == role]
 
 
-def staff_of(units: QuerySet[Membership]) -> QuerySet[Membership]:
-    """Staff memberships with their people, widest role first (2 queries at most)."""
-    return units.exclude(role=Role.RESIDENT).select_related("user").order_by("role", "user__name")
-
-
-def community_staff(community: Community) -> list[Membership]:
-    rows = list(staff_of(Membership.objects.active().filter(community=community)))
+def staff_of(unit: Street | Community | Department) -> list[Membership]:
+    """Who works in a unit (residents are not staff), widest role first (one query)."""
+    field = unit._meta.model_name or ""
+    rows = (
+        Membership.objects.active()
+        .filter(**{field: unit})
+        .exclude(role=Role.RESIDENT)
+        .select_related("user")
+    )
     return sorted(rows, key=lambda m: (ROLE_PRIORITY.index(m.role), m.user.name))
-
-
-def department_staff(department: Department) -> list[Membership]:
-    return list(staff_of(Membership.objects.active().filter(department=department)))
 
 
 def street_overview(street: Street) -> tuple[list[Community], list[Department]]:
@@ -67,10 +65,6 @@ def street_overview(street: Street) -> tuple[list[Community], list[Department]]:
         )
     )
     return communities, departments
-
-
-def street_staff(street: Street) -> list[Membership]:
-    return list(staff_of(Membership.objects.active().filter(street=street)))
 
 
 @dataclass
@@ -117,19 +111,19 @@ def home_cards(user: User, role: str) -> list[UnitCard]:
     cards: list[UnitCard] = []
     for m in memberships_in_role(user, role):
         if m.community is not None:
-            cards.append(UnitCard(unit=m.community, staff=community_staff(m.community)))
+            cards.append(UnitCard(unit=m.community, staff=staff_of(m.community)))
         elif m.street is not None:
             communities, departments = street_overview(m.street)
             cards.append(
                 UnitCard(
                     unit=m.street,
-                    staff=street_staff(m.street),
+                    staff=staff_of(m.street),
                     communities=communities,
                     departments=departments,
                 )
             )
         elif m.department is not None:
-            cards.append(UnitCard(unit=m.department, staff=department_staff(m.department)))
+            cards.append(UnitCard(unit=m.department, staff=staff_of(m.department)))
     return cards
 
 

@@ -68,7 +68,7 @@ def community_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "community/community_detail.html",
-        {"community": community, "staff": selectors.community_staff(community)},
+        {"community": community, "staff": selectors.staff_of(community)},
     )
 
 
@@ -83,7 +83,7 @@ def street_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             "street": street,
             "communities": communities,
             "departments": departments,
-            "staff": selectors.street_staff(street),
+            "staff": selectors.staff_of(street),
         },
     )
 
@@ -96,7 +96,7 @@ def department_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "community/department_detail.html",
-        {"department": department, "staff": selectors.department_staff(department)},
+        {"department": department, "staff": selectors.staff_of(department)},
     )
 
 

@@ -40,6 +40,7 @@ from community.models import (
     Street,
     User,
 )
+from community.queueing import delay_each
 
 logger = logging.getLogger(__name__)
 
@@ -84,12 +85,7 @@ def _queue_on_commit(rows: Iterable[Notification]) -> None:
 def _hand_to_broker(ids: list[int]) -> None:
     from community.tasks import deliver_notification
 
-    for pk in ids:
-        try:
-            deliver_notification.delay(pk)
-        except Exception:  # noqa: BLE001 - kombu raises several kinds when the broker is away
-            logger.warning("Broker unavailable; notification %s stays pending for the sweep", pk)
-            return
+    delay_each(deliver_notification, ids)
 
 
 def _create(*, dedupe_key: str, **fields: Any) -> Notification | None:

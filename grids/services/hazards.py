@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 from functools import partial
 
@@ -16,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from community.errors import Conflict, DomainError, NotAllowed
 from community.images import CleanPhoto, clean_photos, thumbnail_bytes
 from community.models import Role, User
+from community.queueing import delay_each
 from grids.models import (
     HAZARD_MOVES,
     Building,
@@ -30,7 +30,6 @@ from grids.models import (
     Severity,
 )
 
-logger = logging.getLogger(__name__)
 
 # --- Hazards ---------------------------------------------------------------------
 
@@ -63,12 +62,8 @@ def _save_photos(hazard: Hazard, photos: list[CleanPhoto], stage: str, actor: Us
 def _queue_thumbnails(photo_ids: list[int]) -> None:
     from grids.tasks import make_hazard_thumbnail
 
-    for pk in photo_ids:
-        try:
-            make_hazard_thumbnail.delay(pk)
-        except Exception:  # noqa: BLE001 - no broker: the page shows the full photo meanwhile
-            logger.warning("Thumbnail for hazard photo %s not queued", pk)
-            return
+    # No broker: pages show the full photo until the thumbnail sweep runs.
+    delay_each(make_hazard_thumbnail, photo_ids)
 
 
 def hazard_report(
