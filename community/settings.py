@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "axes",
     "community",
     "grids",
+    "petitions",
 ]
 
 MIDDLEWARE = [
@@ -311,6 +312,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "grids.tasks.sweep_hazard_thumbnails",
         "schedule": 600.0,
     },
+    "sweep-petition-thumbnails": {
+        "task": "petitions.sweep_thumbnails",
+        "schedule": 600.0,
+    },
+    # Request deadlines: warn before, mark the breach, climb the ladder
+    # (dispatcher, then street lead) once per level; close requests left
+    # unrated a week after the callback. Safe to run from two beats at once.
+    "watch-petition-deadlines": {
+        "task": "petitions.watch_deadlines",
+        "schedule": 60.0,
+    },
 }
 
 # --- REST API ---------------------------------------------------------------------
@@ -355,6 +367,8 @@ SPECTACULAR_SETTINGS = {
         "PatrolStatusEnum": "grids.models.PatrolStatus",
         "HazardStatusEnum": "grids.models.HazardStatus",
         "DeliveryStatusEnum": "community.models.DeliveryStatus",
+        "PetitionStatusEnum": "petitions.models.Status",
+        "PetitionListStatusEnum": "petitions.api.STATUS_FILTER_CHOICES",
     },
 }
 

@@ -10,7 +10,8 @@ from rest_framework.routers import DefaultRouter
 
 from community import api, views
 from grids import api as grids_api
-from grids import views as grids_views
+from petitions import api as petitions_api
+from petitions import views as petitions_views
 
 router = DefaultRouter()
 router.register("communities", api.CommunityViewSet, basename="api-community")
@@ -18,6 +19,7 @@ router.register("notifications", api.NotificationViewSet, basename="api-notifica
 router.register("patrols", grids_api.PatrolViewSet, basename="api-patrol")
 router.register("visits", grids_api.VisitViewSet, basename="api-visit")
 router.register("hazards", grids_api.HazardViewSet, basename="api-hazard")
+router.register("petitions", petitions_api.PetitionViewSet, basename="api-petition")
 
 admin.site.site_header = _("Tongxin administration")
 admin.site.site_title = _("Tongxin")
@@ -39,7 +41,9 @@ urlpatterns = [
     path("org/streets/<int:pk>/", views.street_detail, name="street-detail"),
     path("org/departments/<int:pk>/", views.department_detail, name="department-detail"),
     path("grids/", include("grids.urls")),
-    path("b/<str:token>/", grids_views.building_public, name="building-public"),
+    # The QR poster on a building (grids.printing) opens this: who to call, and a request form.
+    path("b/<str:token>/", petitions_views.building_public, name="building-public"),
+    path("requests/", include("petitions.urls")),
     path("notifications/", views.notification_list, name="notification-list"),
     path("notifications/<int:pk>/open/", views.notification_open, name="notification-open"),
     path("notifications/read-all/", views.notification_read_all, name="notification-read-all"),

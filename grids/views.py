@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -358,16 +358,6 @@ def building_poster(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         "building-public", args=[printing.building_token(building)]
     )
     return _pdf(printing.building_poster(building=building, url=url), f"poster-{building.pk}.pdf")
-
-
-def building_public(request: HttpRequest, token: str) -> HttpResponse:
-    """What a building's QR poster opens, signed in or not: who to call."""
-    pk = printing.building_from_token(token)
-    building = get_object_or_404(Building.objects.select_related("community", "grid"), pk=pk or 0)
-    workers = [
-        s.user for s in building.grid.staff.filter(duty=Duty.GRID_WORKER).select_related("user")
-    ]
-    return render(request, "grids/building_public.html", {"building": building, "workers": workers})
 
 
 @login_required

@@ -1,0 +1,318 @@
+"""REST API of the requests workflow: the same services as the pages.
+
+``POST /api/v1/petitions/`` files a request (``client_token`` or an
+``Idempotency-Key`` header makes a retry return the first one);
+``POST /api/v1/petitions/{id}/move/`` makes any move of the state machine
+(409 when the request changed meanwhile); ``GET …/{id}/events/`` is the timeline.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import django_filters
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from community.http import api_user
+from community.models import User
+from grids.models import Building
+from petitions import selectors, services
+from petitions.forms import MoveForm
+from petitions.models import (
+    MOVES,
+    OPEN_STATUSES,
+    Action,
+    Category,
+    Channel,
+    Petition,
+    PetitionEvent,
+    PetitionPhoto,
+    Priority,
+    Rating,
+    Status,
+)
+
+
+class PhotoSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PetitionPhoto
+        fields = ["id", "width", "height", "url", "thumbnail_url"]
+
+    def get_url(self, obj: PetitionPhoto) -> str:
+        return reverse("petitions:photo", args=[obj.pk, "full"])
+
+    def get_thumbnail_url(self, obj: PetitionPhoto) -> str:
+        return reverse("petitions:photo", args=[obj.pk, "thumb"])
+
+
+class PetitionSerializer(serializers.ModelSerializer):
+    building_name = serializers.CharField(source="building.__str__", read_only=True)
+    department_name = serializers.CharField(source="department.name", read_only=True, default=None)
+    is_overdue = serializers.BooleanField(read_only=True)
+    on_hold = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Petition
+        fields = [
+            "id",
+            "reference",
+            "category",
+            "priority",
+            "channel",
+            "status",
+            "level",
+            "round",
+            "version",
+            "building",
+            "building_name",
+            "grid",
+            "community",
+            "department",
+            "department_name",
+            "created_at",
+            "due_at",
+            "is_overdue",
+            "on_hold",
+        ]
+        read_only_fields = fields
+
+    def get_on_hold(self, obj: Petition) -> bool:
+        return obj.on_hold_since is not None
+
+
+class PetitionDetailSerializer(PetitionSerializer):
+    allowed_actions = serializers.SerializerMethodField()
+
+    class Meta(PetitionSerializer.Meta):
+        fields = [
+            *PetitionSerializer.Meta.fields,
+            "description",
+            "place_note",
+            "requester_name",
+            "result",
+            "rating",
+            "rating_comment",
+            "merged_into",
+            "allowed_actions",
+        ]
+        read_only_fields = fields
+
+    def get_allowed_actions(self, obj: Petition) -> list[str]:
+        request = self.context.get("request")
+        if request is None or not isinstance(request.user, User):
+            return []
+        return services.allowed_actions(obj, services.desks_of(request.user, obj))
+
+
+class SubmitSerializer(serializers.Serializer):
+    category = serializers.ChoiceField(choices=Category.choices)
+    priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
+    building = serializers.PrimaryKeyRelatedField(queryset=Building.objects.none())
+    description = serializers.CharField(max_length=4000)
+    place_note = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.ONLINE)
+    requester_name = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    requester_phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    client_token = serializers.UUIDField(required=False)
+
+    def __init__(self, *args: Any, user: User | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if user is not None:  # None only when the schema generator looks at the class
+            field = self.fields["building"]
+            assert isinstance(field, serializers.RelatedField)
+            # Where the caller may file: home communities, or the buildings they staff.
+            field.queryset = Building.objects.filter(
+                Q(community__in=services.desks.home_communities(user))
+                | Q(pk__in=selectors.recordable_buildings(user).values("pk"))
+            )
+
+
+class MoveSerializer(serializers.Serializer):
+    """A move and its fields; which fields a move needs is in petitions.forms.ACTION_FIELDS."""
+
+    action = serializers.ChoiceField(
+        choices=[
+            (a, Action(a).label)
+            for a in MOVES
+            if a not in ("deadline_near", "breach", "close_unrated")
+        ]
+    )
+    version = serializers.IntegerField(required=False)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+    internal_note = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    description = serializers.CharField(required=False, max_length=4000)
+    result = serializers.CharField(required=False, max_length=4000)
+    original = serializers.IntegerField(required=False)
+    assignee = serializers.IntegerField(required=False)
+    department = serializers.IntegerField(required=False)
+    due_at = serializers.DateTimeField(required=False)
+    rating = serializers.ChoiceField(choices=Rating.choices, required=False)
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=500)
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor_name = serializers.CharField(source="actor.__str__", read_only=True, default=None)
+    photos = PhotoSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = PetitionEvent
+        fields = [
+            "id",
+            "action",
+            "actor_name",
+            "desk",
+            "from_status",
+            "to_status",
+            "level",
+            "round",
+            "reason",
+            "public_note",
+            "internal_note",
+            "data",
+            "created_at",
+            "photos",
+        ]
+        read_only_fields = fields
+
+
+# "open" stands for every status still in someone's hands.
+STATUS_FILTER_CHOICES = [("open", _("All open")), *Status.choices]
+
+
+class PetitionFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=STATUS_FILTER_CHOICES, method="filter_status")
+    overdue = django_filters.BooleanFilter(method="filter_overdue")
+    q = django_filters.CharFilter(method="filter_q")
+
+    class Meta:
+        model = Petition
+        fields = ["status", "category", "priority", "grid", "community", "department"]
+
+    def filter_status(self, rows: QuerySet[Petition], name: str, value: str) -> QuerySet[Petition]:
+        if value == "open":
+            return rows.filter(status__in=OPEN_STATUSES)
+        return rows.filter(status=value)
+
+    def filter_overdue(
+        self, rows: QuerySet[Petition], name: str, value: bool
+    ) -> QuerySet[Petition]:
+        return rows.filter(selectors.overdue_q()) if value else rows
+
+    def filter_q(self, rows: QuerySet[Petition], name: str, value: str) -> QuerySet[Petition]:
+        return rows.filter(Q(reference__icontains=value) | Q(description__icontains=value))
+
+
+class PetitionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Requests in the caller's scope. Photos go as multipart ``photos``."""
+
+    queryset = Petition.objects.none()  # for the schema; requests use get_queryset
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    filterset_class = PetitionFilter
+    ordering_fields = ["created_at", "due_at"]
+
+    def get_queryset(self) -> QuerySet[Petition]:
+        return selectors.petition_list(self.request.user).order_by("-created_at", "-id")
+
+    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
+        return PetitionSerializer if self.action == "list" else PetitionDetailSerializer
+
+    def _detail(self, p: Petition, code: int = status.HTTP_200_OK) -> Response:
+        fresh = self.get_queryset().get(pk=p.pk)
+        return Response(
+            PetitionDetailSerializer(fresh, context={"request": self.request}).data, status=code
+        )
+
+    @extend_schema(
+        request=SubmitSerializer,
+        responses=PetitionDetailSerializer,
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
+    )
+    def create(self, request: Request) -> Response:
+        """File a request; retrying with the same token returns the first one (200)."""
+        user = api_user(request)
+        data = SubmitSerializer(data=request.data, user=user)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        token = v.get("client_token") or _header_token(request)
+        before = token is not None and (
+            Petition.objects.filter(recorded_by=user, client_token=token).exists()
+        )
+        p = services.petition_submit(
+            actor=user,
+            building=v["building"],
+            category=v["category"],
+            priority=v["priority"],
+            description=v["description"],
+            place_note=v.get("place_note", ""),
+            channel=v["channel"],
+            requester_name=v.get("requester_name", ""),
+            requester_phone=v.get("requester_phone", ""),
+            photos=request.FILES.getlist("photos"),
+            token=token,
+        )
+        return self._detail(p, status.HTTP_200_OK if before else status.HTTP_201_CREATED)
+
+    @extend_schema(request=MoveSerializer, responses=PetitionDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def move(self, request: Request, pk: str | None = None) -> Response:
+        """Make one move; 409 when the request changed or the move is not possible now."""
+        p = self.get_object()
+        user = api_user(request)
+        data = MoveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = dict(data.validated_data)
+        act = v.pop("action")
+        # The same checks as the page's form: ids outside the caller's choices are refused.
+        form_data = {f"{act}-{k}": (v[k].isoformat() if k == "due_at" else v[k]) for k in v}
+        form_data.setdefault(f"{act}-version", p.version)
+        form = MoveForm(form_data, action=act, petition=p, user=user)
+        if not form.is_valid():
+            errors = {k: [str(e) for e in errs] for k, errs in form.errors.items()}
+            return Response(errors, status=status.HTTP_400_BAD_REQUEST)
+        kwargs = form.move_kwargs()
+        if "version" not in v:
+            kwargs.pop("version", None)  # no version sent: no staleness check
+        services.petition_move(
+            petition=p,
+            actor=user,
+            action=act,
+            photos=request.FILES.getlist("photos") if form.takes_photos else None,
+            **kwargs,
+        )
+        return self._detail(p)
+
+    @extend_schema(responses=EventSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def events(self, request: Request, pk: str | None = None) -> Response:
+        """The timeline: public steps for the requester; everything for staff."""
+        p = self.get_object()
+        user = api_user(request)
+        staff = selectors.is_staff_of(user, p)
+        rows = EventSerializer(selectors.timeline(p, staff=staff), many=True).data
+        if not staff:
+            for row in rows:
+                row["internal_note"] = ""
+        return Response(rows)
+
+
+def _header_token(request: Request) -> uuid.UUID | None:
+    raw = request.headers.get("Idempotency-Key", "")
+    try:
+        return uuid.UUID(raw) if raw else None
+    except ValueError:
+        # Any other string still names one submission: hash it into a UUID.
+        return uuid.uuid5(uuid.NAMESPACE_URL, raw)

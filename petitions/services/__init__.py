@@ -1,0 +1,23 @@
+"""Writes of the requests workflow: intake, the one state machine, the deadline watch."""
+
+from petitions.services.deadlines import DEFAULT_HOURS, RESPOND_WITHIN, deadline_hours
+from petitions.services.desks import desks_of
+from petitions.services.intake import hazard_to_petition, petition_submit
+from petitions.services.photos import petition_photo_thumbnail, petition_thumbnails_sweep
+from petitions.services.watch import SweepCounts, petitions_deadline_sweep
+from petitions.services.workflow import allowed_actions, petition_move
+
+__all__ = [
+    "DEFAULT_HOURS",
+    "RESPOND_WITHIN",
+    "SweepCounts",
+    "allowed_actions",
+    "deadline_hours",
+    "desks_of",
+    "hazard_to_petition",
+    "petition_move",
+    "petition_photo_thumbnail",
+    "petition_submit",
+    "petition_thumbnails_sweep",
+    "petitions_deadline_sweep",
+]

@@ -1,0 +1,177 @@
+"""Intake (网格收集): a resident files a request, or a grid worker records one for them."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from community.errors import DomainError, NotAllowed
+from community.images import clean_photos
+from community.models import User
+from grids.models import Building, BuildingUnit, Hazard, Resident, Severity
+from petitions.models import (
+    LEVEL_OF,
+    Action,
+    Category,
+    Channel,
+    Desk,
+    Petition,
+    PetitionEvent,
+    Priority,
+    Status,
+)
+from petitions.services.deadlines import RESPOND_WITHIN
+from petitions.services.desks import home_communities, may_record_at
+from petitions.services.notices import notify_event
+from petitions.services.photos import photos_save
+
+
+def _reference(p: Petition) -> str:
+    # The day it came in (Shanghai) and its number: short enough to read out on the phone.
+    return f"{timezone.localdate(p.created_at):%Y%m%d}-{p.pk:05d}"
+
+
+def petition_submit(
+    *,
+    actor: User,
+    building: Building,
+    category: str,
+    description: str,
+    channel: str = Channel.ONLINE,
+    priority: str = Priority.NORMAL,
+    unit: BuildingUnit | None = None,
+    place_note: str = "",
+    photos: list[UploadedFile] | None = None,
+    token: uuid.UUID | None = None,
+    requester_name: str = "",
+    requester_phone: str = "",
+    resident: Resident | None = None,
+    hazard: Hazard | None = None,
+) -> Petition:
+    """File a request; the same ``token`` from the same person returns the first one.
+
+    Steps: a token already used by the actor returns that request (a double
+    click, or a phone resending); online, the actor files for themselves in a
+    community they live or work in; on someone's behalf, the actor staffs the
+    building's grid (or leads its community) and names the requester; the
+    unit must be in the building; photos are cleaned before anything is
+    written; then, in one transaction, the request with its reference, the
+    submit event with the photos, and the notice to the grid worker.
+    """
+    token = token or uuid.uuid4()
+    earlier = Petition.objects.filter(recorded_by=actor, client_token=token).first()
+    if earlier is not None:
+        return earlier
+    if category not in Category.values:
+        raise DomainError(_("Choose a category from the list."))
+    if priority not in Priority.values:
+        raise DomainError(_("Choose a priority from the list."))
+    if channel not in Channel.values:
+        raise DomainError(_("Choose how the request came in."))
+    description = description.strip()
+    if not description:
+        raise DomainError(_("Say what the matter is."))
+    if unit is not None and unit.building_id != building.pk:
+        raise DomainError(_("That unit is not in %(building)s.") % {"building": building})
+    if channel == Channel.ONLINE:
+        if building.community_id not in home_communities(actor):
+            raise NotAllowed(_("You can file requests only in your own community."))
+        requester: User | None = actor
+        resident = Resident.objects.filter(user=actor).first()
+        requester_name = actor.name or actor.username
+        requester_phone = actor.phone or ""
+        desk = Desk.REQUESTER
+    else:
+        if not may_record_at(actor, building):
+            raise NotAllowed(_("%(building)s is not in your grid.") % {"building": building})
+        if resident is not None:
+            if resident.household.unit.building.community_id != building.community_id:
+                raise DomainError(_("That resident lives in another community."))
+            requester_name = requester_name.strip() or resident.name
+            requester_phone = requester_phone.strip() or resident.phone
+        requester_name = requester_name.strip()
+        if not requester_name:
+            raise DomainError(_("Give the name of the person asking."))
+        # A resident with an account follows the request online as if they had filed it.
+        requester = resident.user if resident is not None else None
+        desk = Desk.GRID if may_record_at(actor, building) else Desk.COMMUNITY
+    cleaned = clean_photos(photos or [])
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            p = Petition.objects.create(
+                reference=f"~{token.hex[:18]}",
+                category=category,
+                priority=priority,
+                description=description[:4000],
+                channel=channel,
+                building=building,
+                unit=unit,
+                place_note=place_note.strip()[:200],
+                grid_id=building.grid_id,
+                community_id=building.community_id,
+                requester=requester,
+                resident=resident,
+                requester_name=requester_name[:50],
+                requester_phone=requester_phone[:20],
+                recorded_by=actor,
+                hazard=hazard,
+                client_token=token,
+                accept_by=now + RESPOND_WITHIN[priority],
+                created_at=now,
+            )
+            p.reference = _reference(p)
+            p.save(update_fields=["reference"])
+            event = PetitionEvent.objects.create(
+                petition=p,
+                action=Action.SUBMIT,
+                actor=actor,
+                desk=desk,
+                from_status="",
+                to_status=Status.SUBMITTED,
+                level=LEVEL_OF[Status.SUBMITTED],
+                data={"channel": channel},
+                created_at=now,
+            )
+            photos_save(p, event, cleaned, actor)
+            notify_event(p, event)
+    except IntegrityError:
+        # The same token raced in from a second click: the first one won.
+        earlier = Petition.objects.filter(recorded_by=actor, client_token=token).first()
+        if earlier is None:
+            raise
+        return earlier
+    return p
+
+
+def hazard_to_petition(
+    *, actor: User, hazard: Hazard, priority: str | None = None, token: uuid.UUID | None = None
+) -> Petition:
+    """Turn a hazard found on patrol into a request, with its photos (once per hazard)."""
+    existing = Petition.objects.filter(hazard=hazard).first()
+    if existing is not None:
+        return existing
+    photos: list[UploadedFile] = []
+    for photo in hazard.photos.all()[:6]:
+        with photo.image.open("rb") as f:
+            photos.append(SimpleUploadedFile("hazard.jpg", f.read(), "image/jpeg"))
+    if priority is None:
+        priority = Priority.URGENT if hazard.severity == Severity.HIGH else Priority.NORMAL
+    return petition_submit(
+        actor=actor,
+        building=hazard.building,
+        unit=hazard.unit,
+        category=Category.SAFETY,
+        priority=priority,
+        description=f"{hazard.get_kind_display()}：{hazard.description}",
+        channel=Channel.HAZARD,
+        requester_name=actor.name or actor.username,
+        requester_phone=actor.phone or "",
+        hazard=hazard,
+        token=token,
+        photos=photos,
+    )

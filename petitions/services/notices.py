@@ -1,0 +1,184 @@
+"""Who hears of each step of a request, and what they are told.
+
+Called inside the transaction of the move (``petition_move``): the outbox rows
+exist if and only if the move does, and their delivery is queued on commit.
+Each message's key names the event, so a step never tells anyone twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
+
+from community.models import Department, Street, User
+from community.services import notify, notify_unit
+from community.services.notifications import Text
+from petitions.models import Action, Level, Petition, PetitionEvent, Status
+from petitions.services import desks
+
+Audience = Callable[[Petition], list[User]]
+
+
+def _department_level(p: Petition) -> bool:
+    return p.level == Level.DEPARTMENT
+
+
+def _watchers(p: Petition) -> list[User]:
+    """Those who answer for a running clock: the department, or the community handler."""
+    return desks.handlers(p) if _department_level(p) else desks.assignee(p) or desks.secretaries(p)
+
+
+def _first_rung(p: Petition) -> list[User]:
+    if _department_level(p):
+        return desks.dispatchers(p) + desks.handlers(p)
+    return desks.secretaries(p) + desks.assignee(p)
+
+
+def _second_rung(p: Petition) -> list[User]:
+    return desks.street_leads(p) if _department_level(p) else desks.dispatchers(p)
+
+
+def _hold_audience(p: Petition) -> list[User]:
+    return desks.dispatchers(p) if _department_level(p) else desks.secretaries(p)
+
+
+NEW = _("New request %(reference)s: %(category)s at %(building)s")
+YOURS = _("Your request %(reference)s")
+
+# action -> [(who, title, body)]; the body may use the event's reason and note.
+NOTICES: dict[str, list[tuple[Audience, Text, Text]]] = {
+    Action.SUBMIT: [(desks.grid_workers, NEW, "%(description)s")],
+    Action.AMEND: [
+        (desks.grid_workers, _("Request %(reference)s has new details"), "%(description)s")
+    ],
+    Action.ACCEPT: [(desks.requesters, YOURS, _("Accepted by the grid worker %(actor)s."))],
+    Action.RETURN: [
+        (desks.requesters, YOURS, _("Please add details: %(reason)s")),
+    ],
+    Action.MERGE: [
+        (
+            desks.requesters,
+            YOURS,
+            _("The same matter was already reported as %(original)s; you will hear of it."),
+        )
+    ],
+    Action.ASSIGN: [
+        (desks.assignee, _("Request %(reference)s is yours to handle"), "%(description)s")
+    ],
+    Action.ESCALATE: [
+        (
+            desks.dispatchers,
+            _("%(community)s escalated %(reference)s: %(category)s"),
+            "%(reason)s",
+        ),
+        (desks.requesters, YOURS, _("Passed to the street office.")),
+    ],
+    Action.STREET_RETURN: [
+        (desks.secretaries, _("The street sent %(reference)s back"), "%(reason)s"),
+    ],
+    Action.DISPATCH: [
+        (desks.handlers, _("Work order %(reference)s, due %(due)s"), "%(description)s"),
+        (desks.requesters, YOURS, _("Passed to %(department)s.")),
+    ],
+    Action.DECLINE: [
+        (desks.dispatchers, _("%(department)s declined %(reference)s"), "%(reason)s"),
+    ],
+    Action.REPLY: [
+        (desks.dispatchers, _("%(department)s replied on %(reference)s"), "%(result)s"),
+        (desks.secretaries, _("%(department)s replied on %(reference)s"), "%(result)s"),
+    ],
+    Action.SEND_BACK: [
+        (desks.handlers, _("The street sent back your reply on %(reference)s"), "%(reason)s"),
+    ],
+    Action.APPROVE: [
+        (desks.requesters, YOURS, _("Resolved: %(result)s")),
+        (desks.grid_workers, _("%(reference)s is resolved: please call back"), "%(result)s"),
+    ],
+    Action.RESOLVE: [
+        (desks.requesters, YOURS, _("Resolved: %(result)s")),
+        (desks.grid_workers, _("%(reference)s is resolved: please call back"), "%(result)s"),
+    ],
+    Action.CALLBACK: [
+        (desks.requesters, YOURS, _("Please rate how it was handled.")),
+    ],
+    Action.HOLD: [(_hold_audience, _("%(reference)s is on hold"), "%(reason)s")],
+    Action.DEADLINE_NEAR: [(_watchers, _("%(reference)s is due %(due)s"), "%(description)s")],
+}
+REOPENED: list[tuple[Audience, Text, Text]] = [
+    (desks.secretaries, _("%(reference)s reopened: the resident is not satisfied"), "%(comment)s"),
+    (desks.grid_workers, _("%(reference)s reopened: the resident is not satisfied"), "%(comment)s"),
+]
+BREACHED = _("%(reference)s is past its deadline (%(due)s)")
+LADDER: dict[int, list[tuple[Audience, Text, Text]]] = {
+    1: [(_first_rung, BREACHED, "%(description)s")],
+    2: [(_second_rung, _("%(reference)s is still overdue: escalated to you"), "%(description)s")],
+}
+
+
+def _params(p: Petition, event: PetitionEvent) -> dict[str, Any]:
+    due = timezone.localtime(p.due_at) if p.due_at else None
+    original = p.merged_into.reference if p.merged_into_id and p.merged_into else ""
+    return {
+        "reference": p.reference,
+        "category": p.get_category_display(),
+        "building": p.building,
+        "community": p.community,
+        "department": p.department or "",
+        "description": p.description[:300],
+        "result": p.result[:300],
+        "reason": event.reason,
+        "comment": p.rating_comment,
+        "actor": event.actor or "",
+        "original": original,
+        "due": formats.date_format(due, "SHORT_DATETIME_FORMAT") if due else "",
+    }
+
+
+def _recipients(p: Petition, event: PetitionEvent) -> list[tuple[Audience, Text, Text]]:
+    if event.action == Action.RATE:
+        return REOPENED if event.to_status == Status.ACCEPTED else []
+    if event.action == Action.BREACH:
+        return LADDER.get(int(event.data.get("level", 0)), [])
+    return NOTICES.get(event.action, [])
+
+
+def notify_event(p: Petition, event: PetitionEvent) -> None:
+    """Write the outbox rows for one step (in the caller's transaction)."""
+    params = _params(p, event)
+    link = reverse("petitions:detail", args=[p.pk])
+    told: set[int] = set()
+    for audience, title, body in _recipients(p, event):
+        for person in audience(p):
+            # The actor does not need telling what they just did, nor anyone twice.
+            if person.pk in told or (event.actor_id and person.pk == event.actor_id):
+                continue
+            told.add(person.pk)
+            notify(
+                recipient=person,
+                kind=f"petition.{event.action}",
+                title=title,
+                body=body,
+                params=params,
+                link=link,
+                key=f"petition:{p.pk}:event:{event.pk}",
+            )
+    unit: Street | Department | None = None
+    if event.action in (Action.ESCALATE, Action.BREACH):
+        unit = p.community.street
+    elif event.action == Action.DISPATCH:
+        unit = p.department
+    if unit is not None:
+        notify_unit(
+            unit=unit,
+            kind=f"petition.{event.action}",
+            title=BREACHED if event.action == Action.BREACH else _recipients(p, event)[0][1],
+            body="%(description)s",
+            params=params,
+            link=link,
+            key=f"petition:{p.pk}:event:{event.pk}",
+            mention=desks.handlers(p) if event.action == Action.DISPATCH else (),
+        )

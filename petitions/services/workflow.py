@@ -1,0 +1,388 @@
+"""The request's state machine, written once: ``petition_move``.
+
+Every change of a request's status (and hold, resume and the deadline watch)
+goes through ``petition_move``; pages, the API, the beat sweep and the demo
+data all call it. The table of allowed moves is ``petitions.models.MOVES``;
+the small functions in ``APPLY`` check a move's own fields and change the row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from community.errors import Conflict, DomainError, NotAllowed
+from community.images import clean_photos
+from community.models import Department, Role, User
+from grids.models import GridStaff
+from petitions.models import (
+    CLOCK_STATUSES,
+    LEVEL_OF,
+    MOVES,
+    OPEN_STATUSES,
+    Action,
+    Desk,
+    Level,
+    Petition,
+    PetitionEvent,
+    Priority,
+    Rating,
+    Status,
+)
+from petitions.services.deadlines import RESPOND_WITHIN, deadline_hours
+from petitions.services.desks import DESK_ORDER, desks_of
+from petitions.services.notices import notify_event
+from petitions.services.photos import photos_save
+
+STALE = _("This request changed while you had it open. Reload the page to see where it stands.")
+
+
+class _NoOp(Exception):
+    """The move is already in effect (on hold twice, a warning sent already)."""
+
+
+@dataclass
+class Ctx:
+    """What a move's handler works with; ``target`` may be chosen by it (rating)."""
+
+    p: Petition
+    actor: User | None
+    desk: str
+    now: datetime
+    reason: str
+    note: str
+    fields: dict[str, Any]
+    target: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def _text(ctx: Ctx, name: str, message: Any, limit: int = 4000) -> str:
+    value = str(ctx.fields.get(name) or "").strip()
+    if not value:
+        raise DomainError(message)
+    if len(value) > limit:
+        raise DomainError(_("At most %(n)d characters.") % {"n": limit})
+    return value
+
+
+def _start_clock(p: Petition, due: datetime, now: datetime) -> None:
+    """A new deadline: a new cycle of one warning and one breach per level."""
+    window = due - now
+    p.due_at = due
+    p.warn_at = due - min(window / 4, timedelta(hours=24))
+    p.warned = False
+    p.breach_level = 0
+    p.deadline_cycle += 1
+    p.on_hold_since = None
+    p.hold_reason = ""
+
+
+# --- Each move's own part -----------------------------------------------------------
+
+
+def _accept(c: Ctx) -> None:
+    priority = c.fields.get("priority")
+    if priority:
+        if priority not in Priority.values:
+            raise DomainError(_("Choose a priority from the list."))
+        c.p.priority = priority
+    c.p.accepted_at = c.now
+    c.p.accepted_by = c.actor
+
+
+def _amend(c: Ctx) -> None:
+    c.p.description = _text(c, "description", _("Say what the matter is."))
+
+
+def _close(c: Ctx) -> None:
+    c.p.closed_at = c.now
+
+
+def _merge(c: Ctx) -> None:
+    original = c.fields.get("original")
+    p = c.p
+    if not isinstance(original, Petition) or original.pk == p.pk:
+        raise DomainError(_("Choose the request to merge into."))
+    if original.community_id != p.community_id:
+        raise DomainError(_("Only requests of the same community can be merged."))
+    if original.status not in OPEN_STATUSES:
+        raise DomainError(
+            _("%(reference)s is no longer open; it cannot take a merge.")
+            % {"reference": original.reference}
+        )
+    # Anything merged into this one follows it into the original.
+    Petition.objects.filter(merged_into=p).update(merged_into=original)
+    p.merged_into = original
+    p.closed_at = c.now
+    c.data["original"] = original.reference
+
+
+def _assign(c: Ctx) -> None:
+    person = c.fields.get("assignee")
+    p = c.p
+    works_here = isinstance(person, User) and (
+        GridStaff.objects.filter(grid__community=p.community_id, user=person).exists()
+        or any(
+            m.role == Role.SECRETARY and m.community_id == p.community_id
+            for m in person.active_memberships
+        )
+    )
+    if not works_here or not isinstance(person, User):
+        raise DomainError(_("Choose a grid worker or cadre of this community."))
+    p.assignee = person
+    _start_clock(p, c.now + timedelta(hours=deadline_hours(p.category, p.priority)), c.now)
+    c.data.update(assignee=person.name or person.username, due=p.due_at.isoformat())  # type: ignore[union-attr]
+
+
+def _dispatch(c: Ctx) -> None:
+    department = c.fields.get("department")
+    p = c.p
+    if not isinstance(department, Department) or (department.street_id != p.community.street_id):
+        raise DomainError(_("Choose a department of this street."))
+    due = c.fields.get("due_at")
+    if due is None:
+        due = c.now + timedelta(hours=deadline_hours(p.category, p.priority))
+    elif due <= c.now:
+        raise DomainError(_("The deadline must be in the future."))
+    p.department = department
+    p.signed_at = None
+    p.sign_by = c.now + RESPOND_WITHIN[p.priority]
+    _start_clock(p, due, c.now)
+    c.data.update(department=department.name, due=due.isoformat())
+
+
+def _sign(c: Ctx) -> None:
+    c.p.signed_at = c.now
+
+
+def _result(c: Ctx) -> None:
+    c.p.result = _text(c, "result", _("Say what was done."))
+    c.data["result"] = c.p.result
+
+
+def _resolve(c: Ctx) -> None:
+    _result(c)
+    c.p.resolved_at = c.now
+
+
+def _approve(c: Ctx) -> None:
+    c.p.resolved_at = c.now
+
+
+def _callback(c: Ctx) -> None:
+    if not c.note.strip():
+        raise DomainError(_("Say what the resident said on the callback."))
+
+
+def _rate(c: Ctx) -> None:
+    p = c.p
+    rating = c.fields.get("rating")
+    if rating not in Rating.values:
+        raise DomainError(_("Choose satisfied, basically satisfied or unsatisfied."))
+    if c.desk != Desk.REQUESTER and p.requester_id:
+        # Staff may only write down a rating given by phone by someone without an account.
+        raise NotAllowed(_("The resident rates this request from their own account."))
+    p.rating = rating
+    p.rating_comment = str(c.fields.get("comment") or "").strip()[:500]
+    c.data.update(rating=rating, by_phone=c.desk != Desk.REQUESTER)
+    if rating == Rating.UNSATISFIED:
+        # Another round: back to the community desk, to be handled afresh.
+        c.target = Status.ACCEPTED
+        p.round += 1
+        p.resolved_at = None
+        p.assignee = None
+    else:
+        c.target = Status.CLOSED
+        p.closed_at = c.now
+
+
+def _hold(c: Ctx) -> None:
+    p = c.p
+    if p.on_hold_since is not None:
+        raise _NoOp
+    department = LEVEL_OF[p.status] == Level.DEPARTMENT
+    if department != (c.desk in (Desk.DEPARTMENT, Desk.STREET)):
+        raise NotAllowed(_("Only whoever is working the request can put it on hold."))
+    p.on_hold_since = c.now
+    p.hold_reason = c.reason
+
+
+def _resume(c: Ctx) -> None:
+    p = c.p
+    if p.on_hold_since is None:
+        raise _NoOp
+    paused = c.now - p.on_hold_since
+    # The clock stood still while on hold: the deadline moves by the pause.
+    if p.due_at:
+        p.due_at += paused
+    if p.warn_at:
+        p.warn_at += paused
+    p.on_hold_since = None
+    p.hold_reason = ""
+    c.data["paused_minutes"] = int(paused.total_seconds() // 60)
+
+
+def _watch(c: Ctx) -> None:
+    """The deadline watch: only for the cycle it looked at, while the clock runs."""
+    p = c.p
+    if c.fields.get("cycle") != p.deadline_cycle or p.on_hold_since is not None:
+        raise _NoOp
+    level = int(c.fields.get("level", 0))
+    if level:
+        if p.breach_level >= level:
+            raise _NoOp
+        p.breach_level = level
+        c.data["level"] = level
+    else:
+        if p.warned:
+            raise _NoOp
+        p.warned = True
+    c.data["due"] = p.due_at.isoformat() if p.due_at else ""
+
+
+def _nothing(c: Ctx) -> None:
+    return None
+
+
+APPLY: dict[str, Callable[[Ctx], None]] = {
+    Action.ACCEPT: _accept,
+    Action.RETURN: _nothing,
+    Action.AMEND: _amend,
+    Action.WITHDRAW: _close,
+    Action.MERGE: _merge,
+    Action.ASSIGN: _assign,
+    Action.ESCALATE: _nothing,
+    Action.STREET_RETURN: _nothing,
+    Action.DISPATCH: _dispatch,
+    Action.SIGN: _sign,
+    Action.DECLINE: _nothing,
+    Action.REPLY: _result,
+    Action.APPROVE: _approve,
+    Action.SEND_BACK: _nothing,
+    Action.RESOLVE: _resolve,
+    Action.CALLBACK: _callback,
+    Action.RATE: _rate,
+    Action.CLOSE_UNRATED: _close,
+    Action.HOLD: _hold,
+    Action.RESUME: _resume,
+    Action.DEADLINE_NEAR: _watch,
+    Action.BREACH: _watch,
+}
+# Moves that do not change what a person would decide on: no new version.
+_QUIET = {Action.DEADLINE_NEAR, Action.BREACH}
+
+
+def _repeat_of(p: Petition, action: str, actor: User | None) -> bool:
+    """The last step is this very move by this very person: a double click."""
+    last = p.events.order_by("-id").first()
+    return bool(last and actor and last.action == action and last.actor_id == actor.pk)
+
+
+def allowed_actions(p: Petition, desks: set[str]) -> list[str]:
+    """The moves a person at ``desks`` may offer on this request now (for the page)."""
+    return [
+        a
+        for a, move in MOVES.items()
+        if p.status in move.sources
+        and desks & move.desks
+        and Desk.SYSTEM not in move.desks
+        and not (a == Action.HOLD and p.on_hold_since)
+        and not (a == Action.RESUME and not p.on_hold_since)
+        and not (a == Action.RATE and Desk.REQUESTER not in desks and p.requester_id)
+    ]
+
+
+def petition_move(
+    *,
+    petition: Petition,
+    actor: User | None,
+    action: str,
+    version: int | None = None,
+    reason: str = "",
+    note: str = "",
+    internal_note: str = "",
+    photos: list[UploadedFile] | None = None,
+    **fields: Any,
+) -> Petition:
+    """Move a request one step along ``MOVES``; ``actor`` None is the deadline watch.
+
+    Steps: clean the photos before anything is written; lock the row; the
+    same move repeated by the same person (a double click) returns the
+    request as it is; a page drawn from an older version, or a move the
+    current status does not allow, is a Conflict ("reload"); the actor must
+    hold one of the move's desks; the move's own function checks its fields
+    and changes the row; save with the version bumped; write the event (with
+    the photos) and the notifications (outbox rows, delivered after commit).
+    Any refusal raises before commit, so nothing is half-saved.
+    """
+    move = MOVES.get(action)
+    if move is None:
+        raise DomainError(_("Unknown action."))
+    cleaned = clean_photos(photos or [])
+    reason = reason.strip()[:500]
+    with transaction.atomic():
+        p = (
+            Petition.objects.select_for_update(of=("self",))
+            .select_related("community__street", "building", "department", "assignee")
+            .get(pk=petition.pk)
+        )
+        stale = version is not None and version != p.version
+        if stale or p.status not in move.sources:
+            if _repeat_of(p, action, actor):
+                return p
+            if stale:
+                raise Conflict(STALE)
+            raise Conflict(
+                _("“%(action)s” is not possible while the request is “%(status)s”.")
+                % {"action": Action(action).label, "status": p.get_status_display()}
+            )
+        desks = desks_of(actor, p) if actor else {Desk.SYSTEM}
+        usable = desks & move.desks
+        if not usable:
+            raise NotAllowed(
+                _("You cannot “%(action)s” on this request.") % {"action": Action(action).label}
+            )
+        desk = Desk.SYSTEM if actor is None else next(d for d in DESK_ORDER if d in usable)
+        if move.needs_reason and not reason:
+            raise DomainError(_("Give a reason."))
+        now = timezone.now()
+        ctx = Ctx(p=p, actor=actor, desk=desk, now=now, reason=reason, note=note, fields=fields)
+        from_status = p.status
+        try:
+            APPLY[action](ctx)
+        except _NoOp:
+            return p
+        to_status = ctx.target or (move.targets[0] if move.targets else from_status)
+        p.status = to_status
+        if to_status not in CLOCK_STATUSES:
+            p.on_hold_since = None  # the clock stops when the work leaves the desk
+        if action not in _QUIET:
+            p.version += 1
+        p.save()
+        event = PetitionEvent.objects.create(
+            petition=p,
+            action=action,
+            actor=actor,
+            desk=desk,
+            from_status=from_status,
+            to_status=to_status,
+            level=LEVEL_OF[to_status],
+            round=p.round,
+            reason=reason,
+            public_note=note.strip(),
+            internal_note=internal_note.strip(),
+            data=ctx.data,
+            public=move.public,
+            created_at=now,
+        )
+        if cleaned and actor is not None:
+            photos_save(p, event, cleaned, actor)
+        notify_event(p, event)
+    return p

@@ -1,0 +1,331 @@
+"""HTML pages of the requests workflow: intake, the lists, a request's page, the desk sheets."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import F, Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from community.errors import Conflict, DomainError
+from community.http import AuthedHttpRequest
+from grids import printing
+from grids.models import Building, Duty, Hazard
+from petitions import selectors, services
+from petitions.exports import summary_workbook
+from petitions.forms import SORTS, ListFilterForm, MoveForm, RecordForm, SubmitForm
+from petitions.models import OPEN_STATUSES, Petition, PetitionPhoto, Priority
+
+PAGE_SIZE = 20
+
+
+@login_required
+def petition_list(request: AuthedHttpRequest) -> HttpResponse:
+    """Every role's list: the viewer's scope, filtered, searched, sorted, paged."""
+    form = ListFilterForm(request.GET or None, user=request.user)
+    f = form.cleaned_data if form.is_valid() else {}
+    rows = selectors.petition_list(request.user)
+    status = f.get("status") or ""
+    if status == "open":
+        rows = rows.filter(status__in=OPEN_STATUSES)
+    elif status:
+        rows = rows.filter(status=status)
+    if f.get("category"):
+        rows = rows.filter(category=f["category"])
+    if f.get("grid"):
+        rows = rows.filter(grid=f["grid"])
+    if f.get("overdue"):
+        rows = rows.filter(selectors.overdue_q())
+    if f.get("mine"):
+        rows = rows.filter(assignee=request.user)
+    if f.get("q"):
+        q = f["q"].strip()
+        rows = rows.filter(Q(reference__icontains=q) | Q(description__icontains=q))
+    order = SORTS.get(f.get("sort") or "new", SORTS["new"])[0]
+    rows = rows.order_by(
+        F(order.lstrip("-")).desc(nulls_last=True)
+        if order.startswith("-")
+        else F(order).asc(nulls_last=True),
+        "-id",
+    )
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "petitions/list.html", {"form": form, "page": page})
+
+
+def _intake(request: AuthedHttpRequest, form: SubmitForm | RecordForm, **extra: Any) -> Any:
+    """File the request from a valid form, or say why not; the duplicates come first."""
+    data = form.cleaned_data
+    building = data["building"]
+    duplicates = list(
+        selectors.likely_duplicates(building_id=building.pk, category=data["category"])
+    )
+    if duplicates and not data.get("confirmed"):
+        # Shown once; the form comes back with everything filled in and confirmed=1.
+        form.data = form.data.copy()  # type: ignore[attr-defined]  # a QueryDict
+        form.data["confirmed"] = "1"  # type: ignore[index]
+        return duplicates
+    try:
+        return services.petition_submit(
+            actor=request.user,
+            building=building,
+            category=data["category"],
+            description=data["description"],
+            place_note=data.get("place_note") or "",
+            photos=request.FILES.getlist("photos"),
+            token=data["token"],
+            **extra,
+        )
+    except DomainError as exc:
+        form.add_error(None, exc.message)
+        return None
+
+
+@login_required
+def petition_new(request: AuthedHttpRequest) -> HttpResponse:
+    """A resident's request from the phone; a building's QR poster picks the building."""
+    initial: dict[str, Any] = {}
+    building_pk = printing.building_from_token(request.GET.get("b", ""))
+    if building_pk:
+        initial["building"] = building_pk
+    else:
+        initial["building"] = selectors.home_building(request.user)
+    form = SubmitForm(request.POST or None, user=request.user, initial=initial)
+    duplicates: list[Petition] = []
+    if request.method == "POST" and form.is_valid():
+        outcome = _intake(
+            request,
+            form,
+            priority=Priority.URGENT if form.cleaned_data.get("urgent") else Priority.NORMAL,
+        )
+        if isinstance(outcome, Petition):
+            messages.success(
+                request,
+                _("Request %(reference)s is filed. Your grid worker has been told.")
+                % {"reference": outcome.reference},
+            )
+            return redirect("petitions:detail", pk=outcome.pk)
+        duplicates = outcome or []
+    if not form.fields["building"].queryset.exists():  # type: ignore[attr-defined]
+        messages.info(
+            request,
+            _("Your account is not linked to a home yet: ask your grid worker to link it."),
+        )
+    return render(
+        request,
+        "petitions/form.html",
+        {"form": form, "duplicates": duplicates, "title": _("Report a matter")},
+    )
+
+
+@login_required
+def petition_record(request: AuthedHttpRequest) -> HttpResponse:
+    """A grid worker records a request for someone (walk-in, call, patrol, hazard)."""
+    hazard = None
+    if request.GET.get("hazard", "").isdigit():
+        hazard = get_object_or_404(
+            Hazard.objects.visible_to(request.user), pk=int(request.GET["hazard"])
+        )
+        if request.method == "POST":
+            try:
+                p = services.hazard_to_petition(actor=request.user, hazard=hazard)
+            except DomainError as exc:
+                messages.error(request, exc.message)
+                return redirect("grids:hazard-detail", pk=hazard.pk)
+            messages.success(
+                request, _("Request %(reference)s is filed.") % {"reference": p.reference}
+            )
+            return redirect("petitions:detail", pk=p.pk)
+    form = RecordForm(request.POST or None, user=request.user)
+    duplicates: list[Petition] = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        outcome = _intake(
+            request,
+            form,
+            channel=data["channel"],
+            priority=data["priority"],
+            requester_name=data["requester_name"],
+            requester_phone=data.get("requester_phone") or "",
+        )
+        if isinstance(outcome, Petition):
+            messages.success(
+                request, _("Request %(reference)s is filed.") % {"reference": outcome.reference}
+            )
+            return redirect("petitions:detail", pk=outcome.pk)
+        duplicates = outcome or []
+    return render(
+        request,
+        "petitions/form.html",
+        {"form": form, "duplicates": duplicates, "title": _("Record a request")},
+    )
+
+
+def _detail(
+    request: AuthedHttpRequest, p: Petition, failed: MoveForm | None = None, status: int = 200
+) -> HttpResponse:
+    user = request.user
+    desks = services.desks_of(user, p)
+    staff = selectors.is_staff_of(user, p)
+    forms = [
+        failed
+        if failed is not None and failed.action == action
+        else MoveForm(action=action, petition=p, user=user)
+        for action in services.allowed_actions(p, desks)
+    ]
+    duplicates = (
+        list(
+            selectors.likely_duplicates(
+                building_id=p.building_id, category=p.category, exclude=p.pk
+            )
+        )
+        if staff and p.status in ("submitted", "accepted")
+        else []
+    )
+    return render(
+        request,
+        "petitions/detail.html",
+        {
+            "p": p,
+            "staff": staff,
+            "forms": forms,
+            "failed": failed,
+            "events": selectors.timeline(p, staff=staff),
+            "duplicates": duplicates,
+            "merged_from": list(p.merged_from.all()) if staff else [],
+        },
+        status=status,
+    )
+
+
+def _visible(request: AuthedHttpRequest, pk: int) -> Petition:
+    return get_object_or_404(
+        selectors.petition_list(request.user).select_related(
+            "community__street", "assignee", "merged_into", "hazard"
+        ),
+        pk=pk,
+    )
+
+
+@login_required
+def petition_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    return _detail(request, _visible(request, pk))
+
+
+@login_required
+@require_POST
+def petition_act(request: AuthedHttpRequest, pk: int, action: str) -> HttpResponse:
+    """One move from a request's page; a refused move shows the form again, filled in."""
+    p = _visible(request, pk)
+    if action not in services.allowed_actions(p, services.desks_of(request.user, p)):
+        # The page was older than the request (someone else moved it), or the
+        # move was never offered to this person.
+        messages.warning(
+            request, _("This request changed while you had it open. Here is where it stands now.")
+        )
+        return redirect("petitions:detail", pk=p.pk)
+    form = MoveForm(request.POST, action=action, petition=p, user=request.user)
+    if not form.is_valid():
+        return _detail(request, p, failed=form, status=400)
+    try:
+        services.petition_move(
+            petition=p,
+            actor=request.user,
+            action=action,
+            photos=request.FILES.getlist("photos") if form.takes_photos else None,
+            **form.move_kwargs(),
+        )
+    except Conflict as exc:
+        messages.warning(request, exc.message)
+        return redirect("petitions:detail", pk=p.pk)
+    except DomainError as exc:
+        form.add_error(None, exc.message)
+        return _detail(request, p, failed=form, status=400)
+    messages.success(request, _("Done: %(action)s.") % {"action": form.label})
+    return redirect("petitions:detail", pk=p.pk)
+
+
+@login_required
+def petition_photo(request: AuthedHttpRequest, pk: int, size: str) -> FileResponse:
+    """A request's photo, only for those who may see the request (never a public URL)."""
+    photo = get_object_or_404(
+        PetitionPhoto.objects.filter(petition__in=Petition.objects.visible_to(request.user)),
+        pk=pk,
+    )
+    if not selectors.is_staff_of(request.user, photo.petition) and not photo.event.public:
+        raise Http404
+    file = photo.thumbnail if size == "thumb" and photo.thumbnail else photo.image
+    response = FileResponse(file.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+# --- Desk sheets -----------------------------------------------------------------------
+
+
+def _summary_args(request: AuthedHttpRequest) -> tuple[Any, date]:
+    communities = selectors.summary_communities(request.user)
+    pk = request.GET.get("community", "")
+    community = get_object_or_404(communities, pk=int(pk)) if pk.isdigit() else communities.first()
+    if community is None:
+        raise Http404
+    try:
+        day = date.fromisoformat(request.GET.get("day", ""))
+    except ValueError:
+        day = timezone.localdate()
+    return community, day
+
+
+@login_required
+def daily_summary(request: AuthedHttpRequest) -> HttpResponse:
+    """社区汇总: the community's sheet for a day (print it, or take the Excel file)."""
+    community, day = _summary_args(request)
+    return render(
+        request,
+        "petitions/summary.html",
+        {
+            "s": selectors.daily_summary(community, day),
+            "communities": selectors.summary_communities(request.user),
+        },
+    )
+
+
+@login_required
+def daily_summary_xlsx(request: AuthedHttpRequest) -> HttpResponse:
+    community, day = _summary_args(request)
+    response = HttpResponse(
+        summary_workbook(selectors.daily_summary(community, day)),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="summary-{day:%Y%m%d}.xlsx"'
+    return response
+
+
+@login_required
+def rates_page(request: AuthedHttpRequest) -> HttpResponse:
+    groupings = selectors.rate_groupings(request.user)
+    if not groupings:
+        raise Http404
+    tables = [(by, selectors.rates(request.user, by)) for by in groupings]
+    return render(request, "petitions/rates.html", {"tables": tables})
+
+
+def building_public(request: HttpRequest, token: str) -> HttpResponse:
+    """What a building's QR poster opens: who to call, and report a matter here."""
+    pk = printing.building_from_token(token)
+    building = get_object_or_404(Building.objects.select_related("community", "grid"), pk=pk or 0)
+    workers = [
+        s.user for s in building.grid.staff.filter(duty=Duty.GRID_WORKER).select_related("user")
+    ]
+    return render(
+        request,
+        "petitions/building_public.html",
+        {"building": building, "workers": workers, "token": token},
+    )
