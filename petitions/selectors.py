@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -57,6 +58,11 @@ def recordable_buildings(user: User) -> QuerySet[Building]:
 def overdue_q(now: datetime | None = None) -> Q:
     now = now or timezone.now()
     return Q(status__in=CLOCK_STATUSES, on_hold_since__isnull=True, due_at__lt=now)
+
+
+def submitted_with(user: User, token: uuid.UUID) -> Petition | None:
+    """The request this person already filed from the form carrying ``token``."""
+    return Petition.objects.filter(recorded_by=user, client_token=token).first()
 
 
 def likely_duplicates(

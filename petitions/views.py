@@ -64,6 +64,9 @@ def _intake(request: AuthedHttpRequest, form: SubmitForm | RecordForm, **extra: 
     """File the request from a valid form, or say why not; the duplicates come first."""
     data = form.cleaned_data
     building = data["building"]
+    earlier = selectors.submitted_with(request.user, data["token"])
+    if earlier is not None:
+        return earlier  # a second click on the same form: the request it already made
     duplicates = list(
         selectors.likely_duplicates(building_id=building.pk, category=data["category"])
     )

@@ -1,0 +1,263 @@
+"""The pages: filing from a phone, a request's page and its moves, the desk sheets."""
+
+from __future__ import annotations
+
+import io
+import uuid
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from grids.printing import building_token
+from petitions.models import Action, Petition, Status
+from tests.petitions.conftest import move, walk_to
+
+
+@pytest.fixture(autouse=True)
+def _english(client):
+    # Page texts are checked in English: the language switch remembers it in a cookie.
+    client.cookies["django_language"] = "en"
+
+
+def new_request(client, **data):
+    body = {
+        "category": "safety",
+        "building": "",
+        "description": "楼道里有人飞线充电",
+        "token": str(uuid.uuid4()),
+    }
+    body.update(data)
+    return client.post(reverse("petitions:new"), body)
+
+
+def test_resident_form_offers_their_own_building_first(client, pw):
+    client.force_login(pw.tenant)
+    page = client.get(reverse("petitions:new"))
+    assert page.status_code == 200
+    assert page.context["form"].initial["building"] == pw.gw.building_1.pk
+
+
+def test_resident_files_from_the_form_and_lands_on_the_request(client, pw):
+    client.force_login(pw.tenant)
+    response = new_request(client, building=pw.gw.building_1.pk, urgent="on")
+    p = Petition.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("petitions:detail", args=[p.pk])
+    page = client.get(response["Location"])
+    assert p.reference in page.content.decode()
+    assert p.priority == "urgent"
+
+
+def test_double_clicked_submit_makes_one_request(client, pw):
+    client.force_login(pw.tenant)
+    token = str(uuid.uuid4())
+    first = new_request(client, building=pw.gw.building_1.pk, token=token)
+    second = new_request(client, building=pw.gw.building_1.pk, token=token)
+    assert first["Location"] == second["Location"]
+    assert Petition.objects.count() == 1
+
+
+def test_likely_duplicate_is_shown_before_filing_and_filing_anyway_works(client, pw):
+    earlier = pw.submit()
+    client.force_login(pw.neighbour)
+    shown = new_request(client, building=pw.gw.building_1.pk)
+    assert shown.status_code == 200
+    assert earlier.reference in shown.content.decode()
+    assert Petition.objects.count() == 1  # nothing filed yet
+    form = shown.context["form"]
+    assert form.data["confirmed"] == "1"
+    again = client.post(reverse("petitions:new"), form.data)
+    assert again.status_code == 302
+    assert Petition.objects.count() == 2
+
+
+def test_a_form_with_errors_keeps_what_was_typed(client, pw):
+    client.force_login(pw.tenant)
+    response = new_request(client, building=pw.gw.building_1.pk, description="", place_note="5楼")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "This field is required." in body
+    assert 'value="5楼"' in body
+    assert not Petition.objects.exists()
+
+
+def test_a_photo_that_is_not_an_image_gets_a_message_and_nothing_is_filed(client, pw):
+    from tests.photos import not_an_image
+
+    client.force_login(pw.tenant)
+    response = new_request(client, building=pw.gw.building_1.pk, photos=[not_an_image()])
+    assert response.status_code == 200
+    assert "not a photo that can be read" in response.content.decode()
+    assert not Petition.objects.exists()
+
+
+def test_the_building_poster_opens_the_form_with_that_building(client, pw):
+    token = building_token(pw.gw.building_1)
+    public = client.get(reverse("building-public", args=[token]))
+    assert f"?b={token}" in public.content.decode()
+    client.force_login(pw.tenant)
+    page = client.get(reverse("petitions:new") + f"?b={token}")
+    assert page.context["form"].initial["building"] == pw.gw.building_1.pk
+
+
+def test_worker_sees_the_accept_button_and_accepts(client, pw):
+    p = pw.submit()
+    client.force_login(pw.gw.worker_1)
+    page = client.get(reverse("petitions:detail", args=[p.pk]))
+    assert 'data-testid="do-accept"' in page.content.decode()
+    response = client.post(
+        reverse("petitions:act", args=[p.pk, "accept"]),
+        {"accept-version": p.version, "accept-priority": "urgent", "accept-note": "马上处理"},
+    )
+    assert response.status_code == 302
+    p.refresh_from_db()
+    assert (p.status, p.priority) == (Status.ACCEPTED, "urgent")
+
+
+def test_the_resident_sees_no_staff_buttons(client, pw):
+    p = pw.submit()
+    client.force_login(pw.tenant)
+    body = client.get(reverse("petitions:detail", args=[p.pk])).content.decode()
+    assert 'data-testid="do-accept"' not in body
+    assert 'data-testid="do-withdraw"' in body
+
+
+def test_a_move_from_an_old_page_gets_a_reload_message_and_changes_nothing(client, pw):
+    p = pw.submit()
+    seen = p.version
+    move(p, pw.gw.worker_1, Action.ACCEPT)
+    client.force_login(pw.gw.secretary_x)
+    response = client.post(
+        reverse("petitions:act", args=[p.pk, "assign"]),
+        {"assign-version": seen, "assign-assignee": pw.gw.worker_1.pk},
+        follow=True,
+    )
+    assert "changed while you had it open" in response.content.decode()
+    p.refresh_from_db()
+    assert p.status == Status.ACCEPTED
+
+
+def test_an_escalation_without_a_reason_shows_the_form_again_with_the_note(client, pw):
+    p = move(pw.submit(), pw.gw.worker_1, Action.ACCEPT)
+    client.force_login(pw.gw.secretary_x)
+    response = client.post(
+        reverse("petitions:act", args=[p.pk, "escalate"]),
+        {"escalate-version": p.version, "escalate-internal_note": "需街道协调"},
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "This field is required." in body
+    assert "需街道协调" in body
+    p.refresh_from_db()
+    assert p.status == Status.ACCEPTED
+
+
+def test_a_move_not_offered_to_the_viewer_is_refused(client, pw):
+    p = pw.submit()
+    client.force_login(pw.tenant)
+    response = client.post(
+        reverse("petitions:act", args=[p.pk, "accept"]), {"accept-version": p.version}
+    )
+    assert response.status_code == 302
+    p.refresh_from_db()
+    assert p.status == Status.SUBMITTED
+
+
+def test_worker_records_a_walk_in(client, pw):
+    client.force_login(pw.gw.worker_1)
+    response = client.post(
+        reverse("petitions:record"),
+        {
+            "channel": "walk_in",
+            "requester_name": "张奶奶",
+            "requester_phone": "13812348000",
+            "category": "facilities",
+            "priority": "normal",
+            "building": pw.gw.building_1.pk,
+            "description": "楼下路灯不亮",
+            "token": str(uuid.uuid4()),
+        },
+    )
+    assert response.status_code == 302
+    p = Petition.objects.get()
+    assert (p.channel, p.requester_name, p.recorded_by) == ("walk_in", "张奶奶", pw.gw.worker_1)
+
+
+def test_worker_turns_a_hazard_into_a_request(client, pw):
+    from grids.services import hazard_report
+
+    hazard = hazard_report(
+        actor=pw.gw.worker_1,
+        building=pw.gw.building_1,
+        kind="flying_wire",
+        description="5楼飞线充电",
+    )
+    client.force_login(pw.gw.worker_1)
+    response = client.post(reverse("petitions:record") + f"?hazard={hazard.pk}")
+    p = Petition.objects.get()
+    assert response["Location"] == reverse("petitions:detail", args=[p.pk])
+    assert p.hazard == hazard
+
+
+def test_list_filters_by_status(client, pw):
+    open_one = pw.submit()
+    withdrawn = move(pw.submit(), pw.tenant, Action.WITHDRAW)
+    client.force_login(pw.gw.worker_1)
+    shown = client.get(reverse("petitions:list") + "?status=open").context["page"].object_list
+    assert list(shown) == [open_one]
+    shown = client.get(reverse("petitions:list") + "?status=withdrawn").context["page"]
+    assert list(shown.object_list) == [withdrawn]
+
+
+def test_worker_home_shows_what_waits_to_be_accepted(client, pw):
+    pw.submit()
+    pw.submit()
+    client.force_login(pw.gw.worker_1)
+    page = client.get(reverse("role-home", args=["grid_worker"]))
+    rows = page.context["panels"]
+    desk = next(p for p in rows if p.template == "petitions/_desk_panel.html")
+    assert desk.context["rows"][0].count == 2
+
+
+def test_secretary_prints_the_daily_summary_and_takes_the_excel(client, pw):
+    p = pw.submit()
+    walk_to(pw, pw.submit(), Status.ESCALATED)
+    client.force_login(pw.gw.secretary_x)
+    page = client.get(reverse("petitions:summary"))
+    assert page.status_code == 200
+    summary = page.context["s"]
+    assert len(summary.came_in) == 2
+    assert len(summary.went_up) == 1
+    xlsx = client.get(reverse("petitions:summary-xlsx"))
+    book = load_workbook(io.BytesIO(xlsx.content))
+    references = [row[0] for row in book.worksheets[0].iter_rows(min_row=3, values_only=True)]
+    assert p.reference in references
+
+
+def test_residents_have_no_summary_or_rates(client, pw):
+    client.force_login(pw.tenant)
+    assert client.get(reverse("petitions:summary")).status_code == 404
+    assert client.get(reverse("petitions:rates")).status_code == 404
+
+
+def test_summary_of_another_community_is_404(client, pw):
+    client.force_login(pw.gw.secretary_x)
+    other = pw.gw.outsider.household.unit.building.community
+    response = client.get(reverse("petitions:summary") + f"?community={other.pk}")
+    assert response.status_code == 404
+
+
+def test_dispatcher_sees_the_rates_per_community_and_department(client, pw):
+    closed = walk_to(pw, pw.submit(), Status.CALLED_BACK)
+    move(closed, pw.tenant, Action.RATE, rating="satisfied")
+    client.force_login(pw.gw.dispatcher)
+    page = client.get(reverse("petitions:rates"))
+    tables = dict(page.context["tables"])
+    community = tables["community"][0]
+    assert (community.name, community.total, community.satisfaction_rate) == (
+        "御景花园社区",
+        1,
+        100,
+    )
+    assert tables["department"][0].name == "街道城管中队"
