@@ -40,6 +40,10 @@ SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁�
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英建华玉兰萍红梅鑫波斌宇浩凯健俊帆帅旭宁龙林欣佳琳晨雪婷颖慧莉倩文辉力明永"  # noqa: E501
 
 
+# Demo accounts that are residents of a community (see community's seed_demo).
+RESIDENT_ACCOUNTS = {"御景花园社区": "jumin"}
+
+
 @dataclass(frozen=True)
 class CommunityPlan:
     name: str
@@ -229,6 +233,22 @@ def _seed_community(community: Community, plan: CommunityPlan, rng: random.Rando
                 user=_helper(f"{kind}_{community.pk}", f"{_person(rng)}（{duty_name}）"),
                 duty=Duty.OVERLAY_STAFF,
             )
+
+    # The demo resident's account lives in building 1, so her requests go to grid 1.
+    account = User.objects.filter(username=RESIDENT_ACCOUNTS.get(plan.name, "")).first()
+    if account is not None:
+        home = (
+            Resident.objects.filter(
+                household__unit__building__community=community,
+                household__unit__building__number=1,
+            )
+            .order_by("pk")
+            .first()
+        )
+        if home is not None:
+            home.user, home.name, home.phone = account, account.name, account.phone
+            home.confirmed_at = timezone.now()
+            home.save(update_fields=["user", "name", "phone", "confirmed_at"])
 
     # Charging piles in front of the first unit of each building, 85 points in all.
     first_units = [u for u in units if u.number == 1]

@@ -1,0 +1,50 @@
+"""Admin: the deadline rules are set here; requests are read here, moved only in the portal.
+
+A request's status changes only through petitions.services.petition_move (the
+state machine, its event and its messages), so the admin shows requests and
+their timeline read-only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from petitions.models import DeadlineRule, Petition, PetitionEvent
+
+
+@admin.register(DeadlineRule)
+class DeadlineRuleAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "category", "priority", "hours"]
+    list_filter = ["priority"]
+
+
+class EventInline(admin.TabularInline):
+    model = PetitionEvent
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "action", "actor", "desk", "from_status", "to_status", "reason"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Petition)
+class PetitionAdmin(admin.ModelAdmin):
+    list_display = ["reference", "category", "status", "community", "grid", "created_at"]
+    list_filter = ["status", "category", "priority", "community"]
+    list_select_related = ["community", "grid"]
+    search_fields = ["reference", "description", "requester_name"]
+    inlines = [EventInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
