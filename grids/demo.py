@@ -246,7 +246,7 @@ def _seed_community(community: Community, plan: CommunityPlan, rng: random.Rando
             .first()
         )
         if home is not None:
-            home.user, home.name, home.phone = account, account.name, account.phone
+            home.user, home.name, home.phone = account, account.name, account.phone or ""
             home.confirmed_at = timezone.now()
             home.save(update_fields=["user", "name", "phone", "confirmed_at"])
 

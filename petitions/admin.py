@@ -25,7 +25,7 @@ class EventInline(admin.TabularInline):
     model = PetitionEvent
     extra = 0
     can_delete = False
-    fields = ["created_at", "action", "actor", "desk", "from_status", "to_status", "reason"]
+    fields = ("created_at", "action", "actor", "desk", "from_status", "to_status", "reason")
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
