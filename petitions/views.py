@@ -22,9 +22,10 @@ from grids.models import Building, Duty, Hazard
 from petitions import selectors, services
 from petitions.exports import summary_workbook
 from petitions.forms import SORTS, ListFilterForm, MoveForm, RecordForm, SubmitForm
-from petitions.models import OPEN_STATUSES, Petition, PetitionPhoto, Priority
+from petitions.models import OPEN_STATUSES, Action, Petition, PetitionPhoto, Priority
 
 PAGE_SIZE = 20
+SIDE_MOVES = {Action.HOLD, Action.RESUME, Action.WITHDRAW}
 
 
 @login_required
@@ -183,6 +184,10 @@ def _detail(
         else MoveForm(action=action, petition=p, user=user)
         for action in services.allowed_actions(p, desks)
     ]
+    # The panel shown open: the one that failed, else the single main move on offer
+    # (a side move such as hold or withdraw is never opened for the viewer).
+    main = [f.action for f in forms if f.action not in SIDE_MOVES]
+    open_action = failed.action if failed is not None else (main[0] if len(main) == 1 else "")
     duplicates = (
         list(
             selectors.likely_duplicates(
@@ -199,7 +204,7 @@ def _detail(
             "p": p,
             "staff": staff,
             "forms": forms,
-            "failed": failed,
+            "open_action": open_action,
             "events": selectors.timeline(p, staff=staff),
             "duplicates": duplicates,
             "merged_from": list(p.merged_from.all()) if staff else [],

@@ -21,11 +21,17 @@ def _as(browser, live_server, login: str, viewport: dict):
     return page
 
 
-def _do(page, action: str, **fields: str) -> None:
-    """Open a move's panel on the request's page, fill it in and press its button."""
+def _open(page, action: str):
+    """A move's panel on the request's page, opened if it is not already."""
     panel = page.get_by_test_id(f"action-{action}")
     if panel.get_attribute("open") is None:
         panel.locator("summary").click()
+    return panel
+
+
+def _do(page, action: str, **fields: str) -> None:
+    """Fill in a move's panel and press its button."""
+    panel = _open(page, action)
     for name, value in fields.items():
         field = panel.locator(f'[name="{action}-{name}"]')
         if field.evaluate("e => e.tagName") == "SELECT":
@@ -50,6 +56,8 @@ def test_a_request_travels_grid_community_street_department_and_back(
     form.get_by_label("诉求内容").fill("3单元门口的插线板泡在雪里，孩子上学经过，太危险了")
     form.get_by_label("照片（最多 6 张）").set_input_files(str(photo))
     form.get_by_label("紧急：现在就有危险").check()
+    assert _no_sideways_scroll(resident)
+    screenshot(resident, "0-resident-form")
     resident.get_by_test_id("submit-request").click()
     if resident.get_by_test_id("duplicates").count():
         # The demo has open safety requests at building 1: this one is different.
@@ -95,8 +103,7 @@ def test_a_request_travels_grid_community_street_department_and_back(
     handler.goto(url)
     _do(handler, "sign")
     expect(handler.get_by_test_id("status")).to_have_text("部门办理中")
-    panel = handler.get_by_test_id("action-reply")
-    panel.locator("summary").click()
+    panel = _open(handler, "reply")
     panel.locator('[name="reply-result"]').fill("已收起插线板，为3单元门口加装防水插座")
     panel.locator('input[type="file"]').set_input_files(str(photo))
     panel.get_by_test_id("do-reply").click()
@@ -115,7 +122,7 @@ def test_a_request_travels_grid_community_street_department_and_back(
 
     # The resident rates it and sees every public step, but no internal note.
     resident.goto(url)
-    panel = resident.get_by_test_id("action-rate")
+    panel = _open(resident, "rate")
     panel.get_by_label("满意", exact=True).check()
     panel.locator('[name="rate-comment"]').fill("处理很快，谢谢")
     panel.get_by_test_id("do-rate").click()
