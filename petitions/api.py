@@ -12,6 +12,7 @@ import uuid
 from typing import Any
 
 import django_filters
+import django_filters.rest_framework
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -109,6 +110,17 @@ class PetitionDetailSerializer(PetitionSerializer):
         ]
         read_only_fields = fields
 
+    def to_representation(self, instance: Petition) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        user = request.user if request is not None else None
+        if not isinstance(user, User) or (
+            instance.requester_id != user.pk and not selectors.is_staff_of(user, instance)
+        ):
+            # A neighbour whose request was merged into this one sees the matter, not who asked.
+            data["requester_name"] = ""
+        return data
+
     def get_allowed_actions(self, obj: Petition) -> list[str]:
         request = self.context.get("request")
         if request is None or not isinstance(request.user, User):
@@ -195,8 +207,16 @@ STATUS_FILTER_CHOICES = [("open", _("All open")), *Status.choices]
 
 class PetitionFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=STATUS_FILTER_CHOICES, method="filter_status")
-    overdue = django_filters.BooleanFilter(method="filter_overdue")
+    # The REST flavour reads "1"/"0" as well as "true"/"false" (the desks link to
+    # "overdue=1"); the plain one would ignore "1" and return every request.
+    overdue = django_filters.rest_framework.BooleanFilter(method="filter_overdue")
     q = django_filters.CharFilter(method="filter_q")
+    # Plain ids over what the caller sees: an id they may not see finds nothing,
+    # as if it did not exist (a model choice would answer 400 for a made-up id
+    # and 200 for another community's, telling which ids exist).
+    grid = django_filters.NumberFilter(field_name="grid")
+    community = django_filters.NumberFilter(field_name="community")
+    department = django_filters.NumberFilter(field_name="department")
 
     class Meta:
         model = Petition
@@ -302,11 +322,9 @@ class PetitionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         p = self.get_object()
         user = api_user(request)
         staff = selectors.is_staff_of(user, p)
-        rows = EventSerializer(selectors.timeline(p, staff=staff), many=True).data
-        if not staff:
-            for row in rows:
-                row["internal_note"] = ""
-        return Response(rows)
+        return Response(
+            EventSerializer(selectors.timeline(p, viewer=user, staff=staff), many=True).data
+        )
 
 
 def _header_token(request: Request) -> uuid.UUID | None:

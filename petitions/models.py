@@ -245,8 +245,9 @@ def _unit_ids(user: User, roles: Sequence[str], field: str) -> models.QuerySet[M
 class PetitionQuerySet(models.QuerySet["Petition"]):
     def visible_to(self, user: User | AnonymousUser) -> PetitionQuerySet:
         """A requester sees their own (and what theirs was merged into); grid
-        staff their grids; a secretary the community; a street its communities;
-        a department the orders sent to it."""
+        staff their grids; a community handler what they were given; a
+        secretary the community; a street its communities; a department the
+        orders sent to it."""
         if not user.is_authenticated:
             return self.none()
         if user.is_system_admin:
@@ -255,6 +256,8 @@ class PetitionQuerySet(models.QuerySet["Petition"]):
         return self.filter(
             Q(requester=user)
             | Q(pk__in=Petition.objects.filter(requester=user).values("merged_into"))
+            # Whoever the community handed it to, even from another grid.
+            | Q(assignee=user)
             | Q(grid__in=Grid.objects.filter(staff__user=user).values("pk"))
             | Q(community__in=_unit_ids(user, [Role.SECRETARY], "community"))
             | Q(community__street__in=_unit_ids(user, street_roles, "street"))

@@ -84,13 +84,26 @@ def is_staff_of(user: User, petition: Petition) -> bool:
     return user.is_system_admin or bool(desks_of(user, petition) - {Desk.REQUESTER})
 
 
-def timeline(petition: Petition, *, staff: bool) -> list[PetitionEvent]:
+# What a requester may read of a step's data: not who handles it inside the community.
+PUBLIC_EVENT_DATA = {"department", "due", "result", "rating", "by_phone", "original", "channel"}
+
+
+def timeline(petition: Petition, *, viewer: User, staff: bool) -> list[PetitionEvent]:
+    """The steps a viewer may read: staff all of them; a requester the public ones,
+    without internal notes, and without the name of another requester."""
     events = petition.events.select_related("actor").prefetch_related(
         Prefetch("photos", queryset=PetitionPhoto.objects.order_by("id"))
     )
     if not staff:
         events = events.filter(public=True)
-    return list(events)
+    rows = list(events)
+    if not staff:
+        for e in rows:
+            e.internal_note = ""
+            e.data = {k: v for k, v in e.data.items() if k in PUBLIC_EVENT_DATA}
+            if e.desk == Desk.REQUESTER and e.actor_id != viewer.pk:
+                e.actor = None
+    return rows
 
 
 # --- Desks: what waits for each role ----------------------------------------------

@@ -32,7 +32,12 @@ SIDE_MOVES = {Action.HOLD, Action.RESUME, Action.WITHDRAW}
 def petition_list(request: AuthedHttpRequest) -> HttpResponse:
     """Every role's list: the viewer's scope, filtered, searched, sorted, paged."""
     form = ListFilterForm(request.GET or None, user=request.user)
-    f = form.cleaned_data if form.is_valid() else {}
+    f: dict[str, Any] = {}
+    if form.is_bound:
+        # A bad value (an old grid id) is shown as an error and ignored; the
+        # other filters still apply.
+        form.is_valid()
+        f = form.cleaned_data
     rows = selectors.petition_list(request.user)
     status = f.get("status") or ""
     if status == "open":
@@ -205,7 +210,7 @@ def _detail(
             "staff": staff,
             "forms": forms,
             "open_action": open_action,
-            "events": selectors.timeline(p, staff=staff),
+            "events": selectors.timeline(p, viewer=user, staff=staff),
             "duplicates": duplicates,
             "merged_from": list(p.merged_from.all()) if staff else [],
         },

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from community.errors import DomainError
 from petitions.models import CLOCK_STATUSES, Action, Petition, Status
-from petitions.services.workflow import petition_move
+from petitions.services.workflow import petition_step
 
 # The second rung (street lead, or the street for a community matter) hears
 # of a breach this long after the first, at most a day.
@@ -42,12 +42,13 @@ def _second_rung_at(p: Petition) -> datetime:
 
 def _step(p: Petition, action: str, level: int = 0) -> bool:
     """One move by the watch; False if another sweep or a person got there first."""
-    before = p.events.count()
     try:
-        petition_move(petition=p, actor=None, action=action, cycle=p.deadline_cycle, level=level)
+        _p, event = petition_step(
+            petition=p, actor=None, action=action, cycle=p.deadline_cycle, level=level
+        )
     except DomainError:
         return False  # the request moved on meanwhile (a Conflict): nothing to watch
-    return p.events.count() > before
+    return event is not None
 
 
 def petitions_deadline_sweep(now: datetime | None = None) -> SweepCounts:

@@ -311,7 +311,35 @@ def petition_move(
     photos: list[UploadedFile] | None = None,
     **fields: Any,
 ) -> Petition:
-    """Move a request one step along ``MOVES``; ``actor`` None is the deadline watch.
+    """Move a request one step along ``MOVES`` (see ``petition_step``)."""
+    return petition_step(
+        petition=petition,
+        actor=actor,
+        action=action,
+        version=version,
+        reason=reason,
+        note=note,
+        internal_note=internal_note,
+        photos=photos,
+        **fields,
+    )[0]
+
+
+def petition_step(
+    *,
+    petition: Petition,
+    actor: User | None,
+    action: str,
+    version: int | None = None,
+    reason: str = "",
+    note: str = "",
+    internal_note: str = "",
+    photos: list[UploadedFile] | None = None,
+    **fields: Any,
+) -> tuple[Petition, PetitionEvent | None]:
+    """Move a request one step; returns it and the event, None when nothing was done.
+
+    ``actor`` None is the deadline watch.
 
     Steps: clean the photos before anything is written; lock the row; the
     same move repeated by the same person (a double click) returns the
@@ -336,7 +364,7 @@ def petition_move(
         stale = version is not None and version != p.version
         if stale or p.status not in move.sources:
             if _repeat_of(p, action, actor):
-                return p
+                return p, None
             if stale:
                 raise Conflict(STALE)
             raise Conflict(
@@ -358,7 +386,7 @@ def petition_move(
         try:
             APPLY[action](ctx)
         except _NoOp:
-            return p
+            return p, None
         to_status = ctx.target or (move.targets[0] if move.targets else from_status)
         p.status = to_status
         if to_status not in CLOCK_STATUSES:
@@ -385,4 +413,4 @@ def petition_move(
         if cleaned and actor is not None:
             photos_save(p, event, cleaned, actor)
         notify_event(p, event)
-    return p
+    return p, event

@@ -261,3 +261,23 @@ def test_dispatcher_sees_the_rates_per_community_and_department(client, pw):
         100,
     )
     assert tables["department"][0].name == "街道城管中队"
+
+
+def test_a_bad_filter_value_is_ignored_and_the_others_still_apply(client, pw):
+    submitted = pw.submit()
+    move(pw.submit(), pw.tenant, Action.WITHDRAW)
+    client.force_login(pw.gw.secretary_x)
+    page = client.get(reverse("petitions:list") + "?status=submitted&grid=999999")
+    assert list(page.context["page"].object_list) == [submitted]
+
+
+def test_a_neighbour_merged_into_a_request_does_not_see_who_filed_it(client, pw):
+    original = pw.submit()
+    duplicate = pw.submit(actor=pw.neighbour)
+    move(duplicate, pw.gw.worker_1, Action.MERGE, original=original)
+    client.force_login(pw.neighbour)
+    page = client.get(reverse("petitions:detail", args=[original.pk])).content.decode()
+    assert original.description in page
+    assert pw.tenant.name not in page
+    api = client.get(f"/api/v1/petitions/{original.pk}/").json()
+    assert api["requester_name"] == ""
