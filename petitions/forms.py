@@ -224,12 +224,13 @@ class MoveForm(StyledForm):
         if "priority" in self.fields:
             self.initial.setdefault("priority", petition.priority)
         if "original" in self.fields:
+            # A duplicate repeats a matter at the same building: a short list to pick from.
             _limit(
                 self,
                 "original",
-                Petition.objects.filter(
-                    community=petition.community_id, status__in=OPEN_STATUSES
-                ).exclude(pk=petition.pk),
+                Petition.objects.filter(building=petition.building_id, status__in=OPEN_STATUSES)
+                .exclude(pk=petition.pk)
+                .order_by("-created_at"),
             )
         if "assignee" in self.fields:
             _limit(
