@@ -1,8 +1,38 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+
+
+def limit_choices(form: forms.Form, name: str, queryset: QuerySet[Any]) -> None:
+    """The choices this viewer has; anything else is "not a valid choice"."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField)
+    field.queryset = queryset
+
+
+class StyledForm(forms.Form):
+    """Bootstrap classes on every widget, so templates render fields in one loop."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.HiddenInput):
+                continue
+            if isinstance(
+                widget, forms.RadioSelect | forms.CheckboxInput | forms.CheckboxSelectMultiple
+            ):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs.setdefault("class", css)
 
 
 class LoginForm(AuthenticationForm):

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "community",
     "grids",
     "petitions",
+    "mediation",
 ]
 
 MIDDLEWARE = [
@@ -322,6 +323,12 @@ CELERY_BEAT_SCHEDULE = {
     "watch-petition-deadlines": {
         "task": "petitions.watch_deadlines",
         "schedule": 60.0,
+    },
+    # Mediation cases nearing their month and follow-up visits due: to the
+    # mediators, once each (08:00, the start of the working day).
+    "watch-mediation-cases": {
+        "task": "mediation.watch",
+        "schedule": crontab(hour=8, minute=5),
     },
 }
 

@@ -44,6 +44,7 @@ urlpatterns = [
     # The QR poster on a building (grids.printing) opens this: who to call, and a request form.
     path("b/<str:token>/", petitions_views.building_public, name="building-public"),
     path("requests/", include("petitions.urls")),
+    path("mediation/", include("mediation.urls")),
     path("notifications/", views.notification_list, name="notification-list"),
     path("notifications/<int:pk>/open/", views.notification_open, name="notification-open"),
     path("notifications/read-all/", views.notification_read_all, name="notification-read-all"),

@@ -3,9 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from community.forms import limit_choices
 from community.models import User
 from grids.models import (
     Building,
@@ -20,13 +20,6 @@ from grids.models import (
 from grids.selectors import buildings_for, patrol_buildings_for
 
 
-def _limit(form: forms.Form, name: str, queryset: QuerySet[Any]) -> None:
-    """The choices this viewer has; anything else is "not a valid choice"."""
-    field = form.fields[name]
-    assert isinstance(field, forms.ModelChoiceField)
-    field.queryset = queryset
-
-
 class ResidentFilterForm(forms.Form):
     q = forms.CharField(label=_("Name or last digits of the phone"), required=False, max_length=50)
     building = forms.ModelChoiceField(
@@ -39,7 +32,7 @@ class ResidentFilterForm(forms.Form):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Only buildings the viewer may see can be chosen (others are "not a valid choice").
-        _limit(self, "building", buildings_for(user))
+        limit_choices(self, "building", buildings_for(user))
 
 
 class PatrolStartForm(forms.Form):
@@ -47,7 +40,7 @@ class PatrolStartForm(forms.Form):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _limit(self, "grid", Grid.objects.filter(staff__user=user).distinct())
+        limit_choices(self, "grid", Grid.objects.filter(staff__user=user).distinct())
 
 
 class CheckInForm(forms.Form):
@@ -79,7 +72,7 @@ class CheckInForm(forms.Form):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _limit(self, "building", patrol_buildings_for(user))
+        limit_choices(self, "building", patrol_buildings_for(user))
 
 
 class PatrolEndForm(forms.Form):
@@ -152,7 +145,7 @@ class HazardForm(forms.Form):
                 ),
             ),
         ):
-            _limit(self, name, queryset)
+            limit_choices(self, name, queryset)
 
 
 class HazardFixForm(forms.Form):
@@ -179,4 +172,4 @@ class WorkLogForm(forms.Form):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _limit(self, "grid", Grid.objects.filter(staff__user=user).distinct())
+        limit_choices(self, "grid", Grid.objects.filter(staff__user=user).distinct())

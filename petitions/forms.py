@@ -6,9 +6,10 @@ import uuid
 from typing import Any
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from community.forms import StyledForm, limit_choices
 from community.models import Department, Role, User
 from grids.models import Building, Grid
 from petitions.models import (
@@ -23,31 +24,6 @@ from petitions.models import (
 )
 from petitions.selectors import recordable_buildings
 from petitions.services.desks import home_communities
-
-
-def _limit(form: forms.Form, name: str, queryset: QuerySet[Any]) -> None:
-    """The choices this viewer has; anything else is "not a valid choice"."""
-    field = form.fields[name]
-    assert isinstance(field, forms.ModelChoiceField)
-    field.queryset = queryset
-
-
-class StyledForm(forms.Form):
-    """Bootstrap classes on every widget, so templates render fields in one loop."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.HiddenInput):
-                continue
-            if isinstance(widget, forms.RadioSelect | forms.CheckboxInput):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select):
-                css = "form-select"
-            else:
-                css = "form-control"
-            widget.attrs.setdefault("class", css)
 
 
 def _textarea(rows: int = 3) -> forms.Textarea:
@@ -89,7 +65,7 @@ class SubmitForm(IntakeForm):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _limit(
+        limit_choices(
             self,
             "building",
             Building.objects.filter(community__in=home_communities(user)).select_related(
@@ -125,7 +101,7 @@ class RecordForm(IntakeForm):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _limit(self, "building", recordable_buildings(user).select_related("community"))
+        limit_choices(self, "building", recordable_buildings(user).select_related("community"))
 
 
 # --- Moves ---------------------------------------------------------------------------
@@ -225,7 +201,7 @@ class MoveForm(StyledForm):
             self.initial.setdefault("priority", petition.priority)
         if "original" in self.fields:
             # A duplicate repeats a matter at the same building: a short list to pick from.
-            _limit(
+            limit_choices(
                 self,
                 "original",
                 Petition.objects.filter(building=petition.building_id, status__in=OPEN_STATUSES)
@@ -233,7 +209,7 @@ class MoveForm(StyledForm):
                 .order_by("-created_at"),
             )
         if "assignee" in self.fields:
-            _limit(
+            limit_choices(
                 self,
                 "assignee",
                 User.objects.filter(
@@ -248,7 +224,7 @@ class MoveForm(StyledForm):
                 .order_by("name"),
             )
         if "department" in self.fields:
-            _limit(
+            limit_choices(
                 self,
                 "department",
                 Department.objects.filter(street=petition.community.street_id),
@@ -292,7 +268,7 @@ class ListFilterForm(StyledForm):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _limit(
+        limit_choices(
             self,
             "grid",
             Grid.objects.visible_to(user).filter(kind="basic").select_related("community"),

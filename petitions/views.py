@@ -22,7 +22,7 @@ from grids.models import Building, Duty, Hazard
 from petitions import selectors, services
 from petitions.exports import summary_workbook
 from petitions.forms import SORTS, ListFilterForm, MoveForm, RecordForm, SubmitForm
-from petitions.models import OPEN_STATUSES, Action, Petition, PetitionPhoto, Priority
+from petitions.models import OPEN_STATUSES, Action, Desk, Petition, PetitionPhoto, Priority
 
 PAGE_SIZE = 20
 SIDE_MOVES = {Action.HOLD, Action.RESUME, Action.WITHDRAW}
@@ -210,6 +210,7 @@ def _detail(
             "staff": staff,
             "forms": forms,
             "open_action": open_action,
+            "is_community": Desk.COMMUNITY in desks,
             "events": selectors.timeline(p, viewer=user, staff=staff),
             "duplicates": duplicates,
             "merged_from": list(p.merged_from.all()) if staff else [],

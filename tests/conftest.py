@@ -95,6 +95,27 @@ def worker(broker_url: str, worker_db_url: str, tmp_path_factory: pytest.TempPat
         yield proc
 
 
+@pytest.fixture(scope="module")
+def demo_module(django_db_setup, django_db_blocker):
+    """The demo data, seeded once for a whole module and rolled back after it.
+
+    Seeding takes seconds; doing it for every test of a module would take
+    minutes. The module's tests each run in a savepoint inside this outer
+    transaction (pytest-django's ``db``), so a test's own changes vanish and
+    the next test finds the seeded data as it was. Yields seed_demo's output.
+    """
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.db import transaction
+
+    out = StringIO()
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("seed_demo", stdout=out)
+        yield out.getvalue()
+        transaction.set_rollback(True)
+
+
 @pytest.fixture(autouse=True)
 def _private_media(settings, tmp_path) -> None:
     """Uploaded files go to a throw-away folder per test."""

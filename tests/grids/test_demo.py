@@ -17,8 +17,8 @@ YUJING = "御景花园社区"
 
 
 @pytest.fixture
-def seeded():
-    call_command("seed_demo", stdout=StringIO())
+def seeded(demo_module, db):
+    return demo_module
 
 
 def test_yujing_has_the_reported_buildings_households_and_residents(seeded):
