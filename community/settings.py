@@ -325,7 +325,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
     },
     # Mediation cases nearing their month and follow-up visits due: to the
-    # mediators, once each (08:00, the start of the working day).
+    # mediators, once each (08:05, as the working day starts).
     "watch-mediation-cases": {
         "task": "mediation.watch",
         "schedule": crontab(hour=8, minute=5),

@@ -14,9 +14,10 @@ from datetime import timedelta
 from typing import TextIO
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from community.models import Community, User
+from community.models import Community, Notification, User
 from grids.models import Resident
 from mediation import services
 from mediation.models import CaseAction, CaseEvent, FollowUp, MediationCase, MediationSession
@@ -212,3 +213,7 @@ def _play(
         at = min(opened_at + timedelta(days=2 * i), timezone.now())
         CaseEvent.objects.filter(pk=event.pk).update(created_at=at)
     MediationSession.objects.filter(case=case).update(created_at=opened_at)
+    # Messages of the past are old and read: the bell lights up for what comes next.
+    Notification.objects.filter(link=reverse("mediation:detail", args=[case.pk])).update(
+        created_at=opened_at, read_at=opened_at
+    )

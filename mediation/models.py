@@ -85,7 +85,8 @@ MOVES: dict[str, tuple[frozenset[str], str | None]] = {
         S.CLOSED,
     ),
     CaseAction.EXTEND: (_LIVE, None),
-    CaseAction.FLAG_RISK: (_ANY_OPEN, None),
+    # A dispute left without agreement is the likeliest to flare up again.
+    CaseAction.FLAG_RISK: (_ANY_OPEN | {S.NO_AGREEMENT, S.REFERRED}, None),
     CaseAction.CONFIRMATION: (frozenset({S.AGREEMENT, S.FOLLOWED_UP, S.CLOSED}), None),
     CaseAction.LIMIT_NEAR: (_LIVE, None),
 }

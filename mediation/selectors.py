@@ -63,10 +63,11 @@ class RoomStats:
 def room_stats(community: Community) -> RoomStats:
     """Cases by type, the agreement rate and the median days to close (three queries)."""
     cases = MediationCase.objects.filter(community=community)
+    # distinct on every count: "decided" joins the events, one row per event.
     counts = cases.aggregate(
-        total=Count("pk"),
-        open=Count("pk", filter=~Q(status=CaseStatus.CLOSED)),
-        agreed=Count("pk", filter=Q(agreement__isnull=False)),
+        total=Count("pk", distinct=True),
+        open=Count("pk", filter=~Q(status=CaseStatus.CLOSED), distinct=True),
+        agreed=Count("pk", filter=Q(agreement__isnull=False), distinct=True),
         decided=Count(
             "pk",
             filter=Q(

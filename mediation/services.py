@@ -473,10 +473,11 @@ def mediation_watch(today: date | None = None) -> WatchCounts:
         case__status=CaseStatus.CLOSED
     )
     for visit in due.select_related("case")[:500]:
-        # Claimed by one conditional update: two beats never remind twice.
-        if not FollowUp.objects.filter(pk=visit.pk, reminded=False).update(reminded=True):
-            continue
+        # Claimed by one conditional update, in the same transaction as the
+        # message: two beats never remind twice, and a failed message un-claims.
         with transaction.atomic():
+            if not FollowUp.objects.filter(pk=visit.pk, reminded=False).update(reminded=True):
+                continue
             _tell(
                 visit.case.mediators.all(),
                 visit.case,

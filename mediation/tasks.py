@@ -9,5 +9,5 @@ from mediation import services
 
 @shared_task(name="mediation.watch", ignore_result=True)
 def watch_cases() -> None:
-    """Beat, daily at 08:00: cases nearing their month, follow-up visits due."""
+    """Beat, daily at 08:05: cases nearing their month, follow-up visits due."""
     services.mediation_watch()

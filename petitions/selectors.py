@@ -228,8 +228,9 @@ def rates(user: User | AnonymousUser, by: str, *, since: datetime | None = None)
 
     Counted over requests that reached the grid (merged and withdrawn ones
     left out). Response: the grid accepted within its time (for a department:
-    signed for the order within its time); resolution: resolved at least
-    once; satisfaction: satisfied or basically satisfied among those rated.
+    signed for the order within its time); resolution: resolved now (a
+    request reopened by an unsatisfied rating counts again once it is
+    resolved again); satisfaction: satisfied or basically satisfied among those rated.
     """
     key, name = GROUPINGS[by]
     now = timezone.now()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache
@@ -95,24 +97,32 @@ def worker(broker_url: str, worker_db_url: str, tmp_path_factory: pytest.TempPat
         yield proc
 
 
+@dataclass(frozen=True)
+class SeededDemo:
+    output: str  # what seed_demo printed
+    media: Path  # where the demo's photos went
+
+
 @pytest.fixture(scope="module")
-def demo_module(django_db_setup, django_db_blocker):
+def demo_module(django_db_setup, django_db_blocker, tmp_path_factory):
     """The demo data, seeded once for a whole module and rolled back after it.
 
     Seeding takes seconds; doing it for every test of a module would take
     minutes. The module's tests each run in a savepoint inside this outer
     transaction (pytest-django's ``db``), so a test's own changes vanish and
-    the next test finds the seeded data as it was. Yields seed_demo's output.
+    the next test finds the seeded data as it was.
     """
     from io import StringIO
 
     from django.core.management import call_command
     from django.db import transaction
+    from django.test import override_settings
 
     out = StringIO()
-    with django_db_blocker.unblock(), transaction.atomic():
+    media = tmp_path_factory.mktemp("demo-media")  # the demo's photos
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media), transaction.atomic():
         call_command("seed_demo", stdout=out)
-        yield out.getvalue()
+        yield SeededDemo(output=out.getvalue(), media=media)
         transaction.set_rollback(True)
 
 

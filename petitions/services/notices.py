@@ -8,10 +8,11 @@ Each message's key names the event, so a step never tells anyone twice.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from community.models import Department, Street, User
@@ -119,8 +120,12 @@ LADDER: dict[int, list[tuple[Audience, Text, Text]]] = {
 }
 
 
+def due_text(when: datetime) -> str:
+    """A deadline in a message: the same digits in every reader's language."""
+    return f"{timezone.localtime(when):%Y-%m-%d %H:%M}"
+
+
 def _params(p: Petition, event: PetitionEvent) -> dict[str, Any]:
-    due = timezone.localtime(p.due_at) if p.due_at else None
     original = p.merged_into.reference if p.merged_into_id and p.merged_into else ""
     return {
         "reference": p.reference,
@@ -134,7 +139,7 @@ def _params(p: Petition, event: PetitionEvent) -> dict[str, Any]:
         "comment": p.rating_comment,
         "actor": event.actor or "",
         "original": original,
-        "due": formats.date_format(due, "SHORT_DATETIME_FORMAT") if due else "",
+        "due": due_text(p.due_at) if p.due_at else "",
     }
 
 

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def seeded(demo_module, db):
-    return demo_module
+    return demo_module.output
 
 
 def test_seed_builds_the_street_of_the_reports(seeded):

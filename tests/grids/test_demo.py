@@ -18,7 +18,7 @@ YUJING = "御景花园社区"
 
 @pytest.fixture
 def seeded(demo_module, db):
-    return demo_module
+    return demo_module.output
 
 
 def test_yujing_has_the_reported_buildings_households_and_residents(seeded):
