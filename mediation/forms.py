@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from community.forms import StyledForm, limit_choices
@@ -158,6 +159,8 @@ class CaseMoveForm(StyledForm):
             self.fields["note"].label = NOTE_LABELS[action]
         if "facts" in self.fields:
             self.initial.setdefault("facts", case.facts)
+        if "held_on" in self.fields:
+            self.initial.setdefault("held_on", timezone.localdate())
 
     def move_kwargs(self) -> dict[str, Any]:
         data = {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}

@@ -19,6 +19,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from community.models import Community, Membership, Role, TimeStampedModel, User
 from grids.models import Resident
@@ -46,7 +47,7 @@ class DisputeType(models.TextChoices):
 
 
 class CaseStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("mediation case", "Open")
     IN_MEDIATION = "in_mediation", _("In mediation")
     AGREEMENT = "agreement", _("Agreement reached")
     NO_AGREEMENT = "no_agreement", _("No agreement")

@@ -11,6 +11,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from community.models import STREET_ROLES, Community, Membership, Role, User
 from community.selectors import roles_of
@@ -136,7 +137,12 @@ def desk(user: User, role: str) -> list[DeskRow]:
     if role == Role.RESIDENT:
         mine = Q(requester=user)
         spec = [
-            (_("Open"), mine & Q(status__in=OPEN_STATUSES), "status=open", False),
+            (
+                pgettext_lazy("requests", "Open"),
+                mine & Q(status__in=OPEN_STATUSES),
+                "status=open",
+                False,
+            ),
             (
                 _("Waiting for your rating"),
                 mine & Q(status=Status.CALLED_BACK),

@@ -538,7 +538,8 @@ def test_a_follow_up_visit_due_tells_the_mediators_once(rw):
     assert (counts.follow_ups, again.follow_ups) == (1, 0)
     notes = mediation_notes()
     assert [who for who, _title in notes] == ["mediator_x"]
-    assert "Follow-up visit" in notes[0][1]
+    assert case.number in notes[0][1]
+    assert str(due) in notes[0][1]
     assert case.follow_ups.get().reminded is True
 
 
