@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -13,6 +14,18 @@ def limit_choices(form: forms.Form, name: str, queryset: QuerySet[Any]) -> None:
     field = form.fields[name]
     assert isinstance(field, forms.ModelChoiceField)
     field.queryset = queryset
+
+
+def keep_fields(form: forms.Form, shown: Iterable[str], required: Iterable[str]) -> None:
+    """One form class for many moves: keep the fields this move shows (and the hidden
+    ``version``), drop the rest, and require the ones named (and ``version``)."""
+    keep = {"version", *shown}
+    needed = {"version", *required}
+    for name in list(form.fields):
+        if name in keep:
+            form.fields[name].required = name in needed
+        else:
+            del form.fields[name]
 
 
 class StyledForm(forms.Form):

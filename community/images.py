@@ -12,9 +12,13 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -87,3 +91,24 @@ def thumbnail_bytes(data: bytes) -> bytes:
         out = io.BytesIO()
         image.convert("RGB").save(out, "JPEG", quality=80)
     return out.getvalue()
+
+
+def make_thumbnail(photo: Any) -> None:
+    """Give a saved photo row (``image`` and ``thumbnail`` file fields) its thumbnail, once.
+
+    Called by each app's thumbnail task; a row that has one already is left alone,
+    so a task delivered twice does the work once.
+    """
+    if photo.thumbnail:
+        return
+    with photo.image.open("rb") as f:
+        data = thumbnail_bytes(f.read())
+    photo.thumbnail.save("thumb.jpg", ContentFile(data), save=False)
+    photo.save(update_fields=["thumbnail"])
+
+
+def without_thumbnail(rows: QuerySet[Any], *, batch: int = 500) -> list[int]:
+    """Photo rows older than five minutes still without a thumbnail (their task was
+    lost, e.g. the broker was down): the beat sweeps queue them again."""
+    old = timezone.now() - timedelta(minutes=5)
+    return list(rows.filter(thumbnail="", created_at__lt=old).values_list("pk", flat=True)[:batch])

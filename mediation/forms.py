@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from community.forms import StyledForm, limit_choices
+from community.forms import StyledForm, keep_fields, limit_choices
 from community.models import Membership, Role, User
 from mediation.models import AgreementKind, CaseAction, CaseStatus, DisputeType, PartyRole, Source
 from petitions.models import Petition
@@ -148,13 +148,7 @@ class CaseMoveForm(StyledForm):
         super().__init__(*args, **kwargs)
         self.action = action
         self.label = CaseAction(action).label
-        wanted = {"version", *FIELDS.get(action, [])}
-        required = REQUIRED.get(action, set())
-        for name in list(self.fields):
-            if name not in wanted:
-                del self.fields[name]
-            else:
-                self.fields[name].required = name in required or name == "version"
+        keep_fields(self, FIELDS.get(action, []), REQUIRED.get(action, set()))
         if action in NOTE_LABELS:
             self.fields["note"].label = NOTE_LABELS[action]
         if "facts" in self.fields:

@@ -9,7 +9,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from community.forms import StyledForm, limit_choices
+from community.forms import StyledForm, keep_fields, limit_choices
 from community.models import Department, Role, User
 from grids.models import Building, Grid
 from petitions.models import (
@@ -188,13 +188,7 @@ class MoveForm(StyledForm):
         self.action = action
         self.label = Action(action).label
         self.takes_photos = action in PHOTO_ACTIONS
-        wanted = {"version", *ACTION_FIELDS.get(action, [])}
-        required = REQUIRED.get(action, set())
-        for name in list(self.fields):
-            if name not in wanted:
-                del self.fields[name]
-            else:
-                self.fields[name].required = name in required or name == "version"
+        keep_fields(self, ACTION_FIELDS.get(action, []), REQUIRED.get(action, set()))
         if action in NOTE_LABELS and "note" in self.fields:
             self.fields["note"].label = NOTE_LABELS[action]
         if "priority" in self.fields:

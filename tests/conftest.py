@@ -32,6 +32,18 @@ def _clean_cache() -> None:
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the portal's language: a request made in English by an
+    earlier test must not leave the thread speaking English."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def bot():
     """A local group-bot server; see tests.helpers.bot_server."""

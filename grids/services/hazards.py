@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from functools import partial
 
-from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q
@@ -13,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from community.errors import Conflict, DomainError, NotAllowed
-from community.images import CleanPhoto, clean_photos, thumbnail_bytes
+from community.images import CleanPhoto, clean_photos, make_thumbnail, without_thumbnail
 from community.models import Role, User
 from community.queueing import delay_each
 from grids.models import (
@@ -139,11 +137,7 @@ def hazard_fix(
 
 def hazard_thumbnails_sweep() -> int:
     """Queue thumbnails that were never made (the broker was down at the time)."""
-    missing = list(
-        HazardPhoto.objects.filter(
-            thumbnail="", created_at__lt=timezone.now() - timedelta(minutes=5)
-        ).values_list("pk", flat=True)[:500]
-    )
+    missing = without_thumbnail(HazardPhoto.objects.all())
     _queue_thumbnails(missing)
     return len(missing)
 
@@ -151,10 +145,6 @@ def hazard_thumbnails_sweep() -> int:
 def hazard_photo_thumbnail(*, photo_id: int) -> HazardPhoto | None:
     """Make the thumbnail of one photo (idempotent: done once, skipped after)."""
     photo = HazardPhoto.objects.filter(pk=photo_id).first()
-    if photo is None or photo.thumbnail:
-        return photo
-    with photo.image.open("rb") as f:
-        data = thumbnail_bytes(f.read())
-    photo.thumbnail.save("thumb.jpg", ContentFile(data), save=False)
-    photo.save(update_fields=["thumbnail"])
+    if photo is not None:
+        make_thumbnail(photo)
     return photo

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from functools import partial
 
-from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
 
-from community.images import CleanPhoto, thumbnail_bytes
+from community.images import CleanPhoto, make_thumbnail, without_thumbnail
 from community.models import User
 from community.queueing import delay_each
 from petitions.models import Petition, PetitionEvent, PetitionPhoto
@@ -44,21 +41,13 @@ def _queue_thumbnails(photo_ids: list[int]) -> None:
 def petition_photo_thumbnail(*, photo_id: int) -> PetitionPhoto | None:
     """Make the thumbnail of one photo (idempotent: done once, skipped after)."""
     photo = PetitionPhoto.objects.filter(pk=photo_id).first()
-    if photo is None or photo.thumbnail:
-        return photo
-    with photo.image.open("rb") as f:
-        data = thumbnail_bytes(f.read())
-    photo.thumbnail.save("thumb.jpg", ContentFile(data), save=False)
-    photo.save(update_fields=["thumbnail"])
+    if photo is not None:
+        make_thumbnail(photo)
     return photo
 
 
 def petition_thumbnails_sweep() -> int:
     """Queue thumbnails that were never made (the broker was down at the time)."""
-    missing = list(
-        PetitionPhoto.objects.filter(
-            thumbnail="", created_at__lt=timezone.now() - timedelta(minutes=5)
-        ).values_list("pk", flat=True)[:500]
-    )
+    missing = without_thumbnail(PetitionPhoto.objects.all())
     _queue_thumbnails(missing)
     return len(missing)
