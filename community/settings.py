@@ -332,6 +332,10 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# How much history the demo data (manage.py seed_demo) makes: 1 is the full two
+# months of requests; the browser tests, which only need one of each, ask for less.
+DEMO_SCALE = env.float("DEMO_SCALE", default=1.0)
+
 # --- REST API ---------------------------------------------------------------------
 
 REST_FRAMEWORK = {

@@ -25,6 +25,7 @@ from __future__ import annotations
 import random
 from typing import TextIO
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -47,7 +48,7 @@ def seed(*, stdout: TextIO) -> None:
     started = timezone.now()
     with transaction.atomic():
         world = build_world(communities)
-        stories = plan(world, rng, started)
+        stories = plan(world, rng, started, scale=settings.DEMO_SCALE)
         run(stories)
         retime(stories, started)
     for community in communities:

@@ -15,15 +15,18 @@ from petitions.demo.world import World
 from petitions.models import Action, Status
 
 
-def plan(world: World, rng: Random, now: datetime) -> list[Story]:
-    """Every demo request's story, set in time: the examples first."""
+def plan(world: World, rng: Random, now: datetime, scale: float = 1.0) -> list[Story]:
+    """Every demo request's story, set in time: the examples first.
+
+    ``scale`` shrinks the bulk of the history (never below one of each outcome).
+    """
     today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     stories = examples(world, rng, now)
     yujing, jinghang = world.places
     turn = 0
     fresh: set[int] = set()  # came in today: too young to have duplicates
     for outcome in OUTCOMES:
-        for _ in range(outcome.count):
+        for _ in range(max(1, round(outcome.count * scale))):
             n = len(stories)
             # Three in four in 御景花园, the larger community.
             place = jinghang if n % 4 == 3 else yujing
@@ -51,6 +54,6 @@ def plan(world: World, rng: Random, now: datetime) -> list[Story]:
         and open_until(s, now) - s.steps[0].at > 12 * HOUR
         and s.n not in fresh
     ]
-    for _ in range(MERGED):
+    for _ in range(max(1, round(MERGED * scale))):
         stories.append(duplicate(len(stories), world, rng, rng.choice(candidates), now))
     return stories

@@ -65,4 +65,8 @@ def demo(transactional_db, settings):
 
     from django.core.management import call_command
 
+    # One request of each kind is enough to click through; the full history
+    # would cost every browser test seconds (tens of them on PostgreSQL).
+    settings.DEMO_SCALE = 0.1
+
     call_command("seed_demo", stdout=StringIO())
