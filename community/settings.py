@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "grids",
     "petitions",
     "mediation",
+    "volunteers",
 ]
 
 MIDDLEWARE = [
@@ -329,6 +330,12 @@ CELERY_BEAT_SCHEDULE = {
     "watch-mediation-cases": {
         "task": "mediation.watch",
         "schedule": crontab(hour=8, minute=5),
+    },
+    # Volunteer activities starting within 24 hours: a reminder to everyone with
+    # a place, once per activity and start time (claimed by a conditional update).
+    "remind-volunteer-activities": {
+        "task": "volunteers.remind",
+        "schedule": 900.0,
     },
 }
 

@@ -45,6 +45,7 @@ urlpatterns = [
     path("b/<str:token>/", petitions_views.building_public, name="building-public"),
     path("requests/", include("petitions.urls")),
     path("mediation/", include("mediation.urls")),
+    path("volunteers/", include("volunteers.urls")),
     path("notifications/", views.notification_list, name="notification-list"),
     path("notifications/<int:pk>/open/", views.notification_open, name="notification-open"),
     path("notifications/read-all/", views.notification_read_all, name="notification-read-all"),

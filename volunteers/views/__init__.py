@@ -1,0 +1,1 @@
+"""HTML pages of the volunteers app, by subject: activities, teams, hours."""
