@@ -21,3 +21,14 @@ def api_user(request: Request) -> User:
     if not isinstance(user, User):
         raise NotAuthenticated
     return user
+
+
+def int_param(value: str | None) -> int | None:
+    """A row id from a query string or form, or None for anything else.
+
+    ``str.isdigit`` alone lets through "²" (which ``int`` refuses) and numbers
+    too large for the database; either would be a 500 instead of "not found".
+    """
+    if value and value.isascii() and value.isdigit() and len(value) <= 18:
+        return int(value)
+    return None

@@ -13,7 +13,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from community.http import api_user
+from community.http import api_user, int_param
 from community.models import User
 from grids import selectors, services
 from grids.models import (
@@ -108,7 +108,8 @@ class PatrolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         for name in ("grid", "worker"):
             value = self.request.query_params.get(name, "")
             if value:
-                rows = rows.filter(**{f"{name}_id": value}) if value.isdigit() else rows.none()
+                pk = int_param(value)
+                rows = rows.filter(**{f"{name}_id": pk}) if pk else rows.none()
         if self.action == "retrieve":
             rows = rows.prefetch_related("check_ins__building")
         return rows

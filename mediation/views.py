@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from community.errors import Conflict, DomainError
-from community.http import AuthedHttpRequest
+from community.http import AuthedHttpRequest, int_param
 from mediation import selectors, services
 from mediation.forms import CaseFilterForm, CaseForm, CaseMoveForm, PartyFormSet
 from mediation.models import Agreement, AgreementKind, MediationCase, MediationSession, PartyRole
@@ -60,10 +60,10 @@ def case_new(request: AuthedHttpRequest) -> HttpResponse:
     if community is None:
         raise Http404
     initial: dict[str, Any] = {"mediators": [request.user.pk]}
-    pk = request.GET.get("petition", "")
-    if pk.isdigit():
+    pk = int_param(request.GET.get("petition"))
+    if pk is not None:
         petition = get_object_or_404(
-            Petition.objects.visible_to(request.user).filter(community=community), pk=int(pk)
+            Petition.objects.visible_to(request.user).filter(community=community), pk=pk
         )
         existing = MediationCase.objects.filter(petition=petition).first()
         if existing is not None:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from community.errors import Conflict, DomainError
-from community.http import AuthedHttpRequest
+from community.http import AuthedHttpRequest, int_param
 from grids import printing
 from grids.models import Building, Duty, Hazard
 from petitions import selectors, services
@@ -138,10 +138,9 @@ def petition_new(request: AuthedHttpRequest) -> HttpResponse:
 def petition_record(request: AuthedHttpRequest) -> HttpResponse:
     """A grid worker records a request for someone (walk-in, call, patrol, hazard)."""
     hazard = None
-    if request.GET.get("hazard", "").isdigit():
-        hazard = get_object_or_404(
-            Hazard.objects.visible_to(request.user), pk=int(request.GET["hazard"])
-        )
+    hazard_pk = int_param(request.GET.get("hazard"))
+    if hazard_pk is not None:
+        hazard = get_object_or_404(Hazard.objects.visible_to(request.user), pk=hazard_pk)
         if request.method == "POST":
             try:
                 p = services.hazard_to_petition(actor=request.user, hazard=hazard)
@@ -286,8 +285,8 @@ def petition_photo(request: AuthedHttpRequest, pk: int, size: str) -> FileRespon
 
 def _summary_args(request: AuthedHttpRequest) -> tuple[Any, date]:
     communities = selectors.summary_communities(request.user)
-    pk = request.GET.get("community", "")
-    community = get_object_or_404(communities, pk=int(pk)) if pk.isdigit() else communities.first()
+    pk = int_param(request.GET.get("community"))
+    community = get_object_or_404(communities, pk=pk) if pk is not None else communities.first()
     if community is None:
         raise Http404
     try:

@@ -281,3 +281,12 @@ def test_a_neighbour_merged_into_a_request_does_not_see_who_filed_it(client, pw)
     assert pw.tenant.name not in page
     api = client.get(f"/api/v1/petitions/{original.pk}/").json()
     assert api["requester_name"] == ""
+
+
+@pytest.mark.parametrize("value", ["²", "99999999999999999999999", "abc"])
+def test_odd_ids_in_query_strings_are_not_found_not_an_error(client, pw, value):
+    client.force_login(pw.gw.secretary_x)
+    assert client.get(reverse("petitions:summary") + f"?community={value}").status_code == 200
+    client.force_login(pw.gw.worker_1)
+    assert client.get(reverse("petitions:record") + f"?hazard={value}").status_code == 200
+    assert client.get(f"/api/v1/patrols/?grid={value}").json()["count"] == 0

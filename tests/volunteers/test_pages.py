@@ -375,3 +375,13 @@ def test_no_junk_gets_a_server_error(client, vw, who):
         assert client.get(url).status_code < 500, url
     signup.refresh_from_db()
     assert signup.status == SignUpStatus.SIGNED_UP
+
+
+@pytest.mark.parametrize("value", ["²", "99999999999999999999999", "abc"])
+def test_odd_ids_in_query_strings_and_forms_are_ignored_not_an_error(client, vw, value):
+    client.force_login(vw.leader_a)
+    assert client.get(reverse("volunteers:activities") + f"?team={value}").status_code == 200
+    new = client.get(reverse("volunteers:activity-new") + f"?project={value}")
+    assert new.status_code == 200
+    made = client.post(reverse("volunteers:team-new"), {"name": "新队", "parent": value})
+    assert made.status_code in (200, 302)

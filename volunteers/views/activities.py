@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from community.errors import Conflict, DomainError
-from community.http import AuthedHttpRequest
+from community.http import AuthedHttpRequest, int_param
 from grids.models import Resident
 from volunteers import selectors, services
 from volunteers.forms import (
@@ -47,10 +47,7 @@ PAGE_SIZE = 20
 @login_required
 def activity_list(request: AuthedHttpRequest) -> HttpResponse:
     past = request.GET.get("when") == "past"
-    team = request.GET.get("team", "")
-    rows = selectors.activity_list(
-        request.user, past=past, team=int(team) if team.isdigit() else None
-    )
+    rows = selectors.activity_list(request.user, past=past, team=int_param(request.GET.get("team")))
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -75,8 +72,9 @@ def activity_new(request: AuthedHttpRequest) -> HttpResponse:
     if not Team.objects.managed_by(request.user).exists():
         raise Http404
     initial: dict[str, Any] = {}
-    if request.GET.get("project", "").isdigit():
-        initial["project"] = int(request.GET["project"])
+    project = int_param(request.GET.get("project"))
+    if project is not None:
+        initial["project"] = project
     form = ActivityNewForm(request.POST or None, projects=projects, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

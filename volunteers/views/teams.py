@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from community.errors import DomainError
-from community.http import AuthedHttpRequest
+from community.http import AuthedHttpRequest, int_param
 from community.models import Community, Membership, Role
 from volunteers import selectors, services
 from volunteers.forms import ProjectForm, TeamForm, VolunteerAddForm
@@ -70,8 +70,8 @@ def team_new(request: AuthedHttpRequest) -> HttpResponse:
     form = TeamForm(request.POST or None)
     parents = Team.objects.managed_by(request.user).filter(parent=None, community=community)
     if request.method == "POST" and form.is_valid():
-        parent_pk = request.POST.get("parent", "")
-        parent = parents.filter(pk=int(parent_pk)).first() if parent_pk.isdigit() else None
+        parent_pk = int_param(request.POST.get("parent"))
+        parent = parents.filter(pk=parent_pk).first() if parent_pk is not None else None
         try:
             team = services.team_create(
                 actor=request.user,
