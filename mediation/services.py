@@ -49,13 +49,9 @@ class PartyInput:
     resident: Resident | None = None
 
 
-def _staff(community_id: int) -> list[User]:
-    """The community's mediators and secretary."""
-    ids = (
-        Membership.objects.active()
-        .filter(community=community_id, role__in=[Role.MEDIATOR, Role.SECRETARY])
-        .values("user")
-    )
+def _people(community_id: int, roles: list[str]) -> list[User]:
+    """The community's active people in ``roles`` (one query)."""
+    ids = Membership.objects.active().filter(community=community_id, role__in=roles).values("user")
     return list(User.objects.filter(pk__in=ids, is_active=True))
 
 
@@ -422,11 +418,8 @@ def case_step(
             note=ctx.note,
         )
         if action == CaseAction.FLAG_RISK:
-            secretaries = [
-                u for u in _staff(locked.community_id) if _is_secretary(u, locked.community_id)
-            ]
             _tell(
-                secretaries,
+                _people(locked.community_id, [Role.SECRETARY]),
                 locked,
                 _("Case %(number)s may escalate"),
                 f"event:{event.pk}",
@@ -440,12 +433,6 @@ def case_step(
                 date=locked.due_on,
             )
     return locked, event
-
-
-def _is_secretary(user: User, community_id: int) -> bool:
-    return any(
-        m.role == Role.SECRETARY and m.community_id == community_id for m in user.active_memberships
-    )
 
 
 @dataclass

@@ -181,7 +181,7 @@ def _detail(
 ) -> HttpResponse:
     user = request.user
     desks = services.desks_of(user, p)
-    staff = selectors.is_staff_of(user, p)
+    staff = selectors.is_staff_of(user, p, desks)
     forms = [
         failed
         if failed is not None and failed.action == action

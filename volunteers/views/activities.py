@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import segno
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -230,33 +232,50 @@ def activity_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def activity_cancel(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     activity = managed_activity(request, pk)
-    form = CancelActivityForm(request.POST)
-    if not form.is_valid():
-        return detail_page(request, activity, {"cancel": form}, status=400)
-    try:
-        services.activity_cancel(
-            activity=activity, actor=request.user, reason=form.cleaned_data["reason"]
-        )
-    except DomainError as exc:
-        form.add_error(None, exc.message)
-        return detail_page(request, activity, {"cancel": form}, status=400)
-    messages.success(request, _("The activity is cancelled; everyone signed up has been told."))
-    return redirect("volunteers:activity", pk=pk)
+    return _leader_form(
+        request,
+        activity,
+        "cancel",
+        CancelActivityForm(request.POST),
+        lambda data: services.activity_cancel(
+            activity=activity, actor=request.user, reason=data["reason"]
+        ),
+        _("The activity is cancelled; everyone signed up has been told."),
+    )
 
 
 @login_required
 @require_POST
 def activity_walk_ins(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     activity = managed_activity(request, pk)
-    form = WalkInsForm(request.POST)
-    if not form.is_valid():
-        return detail_page(request, activity, {"walk_ins": form}, status=400)
-    try:
-        services.activity_record_walk_ins(
-            activity=activity, actor=request.user, walk_ins=form.cleaned_data["walk_ins"]
-        )
-    except DomainError as exc:
-        form.add_error(None, exc.message)
-        return detail_page(request, activity, {"walk_ins": form}, status=400)
-    messages.success(request, _("Saved."))
-    return redirect("volunteers:activity", pk=pk)
+    return _leader_form(
+        request,
+        activity,
+        "walk_ins",
+        WalkInsForm(request.POST),
+        lambda data: services.activity_record_walk_ins(
+            activity=activity, actor=request.user, walk_ins=data["walk_ins"]
+        ),
+        _("Saved."),
+    )
+
+
+def _leader_form(
+    request: AuthedHttpRequest,
+    activity: Activity,
+    key: str,
+    form: forms.Form,
+    run: Callable[[dict[str, Any]], object],
+    done: str,
+) -> HttpResponse:
+    """A leader's form on the activity page: call the service, or show the form
+    again (400) with what was wrong, typed input kept."""
+    if form.is_valid():
+        try:
+            run(form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, done)
+            return redirect("volunteers:activity", pk=activity.pk)
+    return detail_page(request, activity, {key: form}, status=400)
