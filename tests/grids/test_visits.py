@@ -20,8 +20,10 @@ pytestmark = pytest.mark.django_db
 TODAY = date(2026, 11, 23)
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def today(time_machine):
+    """The clock stops before any fixture world is built (autouse fixtures come
+    first), so a resident tagged by a factory is tagged on TODAY, not the real day."""
     time_machine.move_to("2026-11-23 09:00 +0800")
     return TODAY
 
