@@ -10,7 +10,7 @@ PIP    := $(VENV)/bin/pip -q --disable-pip-version-check
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
 
-.PHONY: run setup test test-fast test-services lint format messages clean
+.PHONY: run setup test test-fast test-services test-any-day lint format messages clean
 
 ## make run: install, migrate, load demo data, serve on http://127.0.0.1:8000
 run: setup
@@ -39,6 +39,21 @@ test-services: setup
 	@echo "== services: broker $(TEST_BROKER_URL), database $${DATABASE_URL:-SQLite file}, real Celery worker"
 	CELERY_BROKER_URL=$(TEST_BROKER_URL) SQLITE_TEST_NAME=$(CURDIR)/var/test-services.sqlite3 \
 		$(PY) -m pytest -m services -v $(PYTEST_ARGS)
+
+## make test-any-day: the in-process suite again under a moved system clock
+## (Debian's faketime), so a test that passes only on the day it was written
+## fails the day it is written: once 400 days on, once at five past midnight
+## in Shanghai on a Monday that is the 1st of a month (Sunday the 28th in UTC).
+## Browser tests are left out: Playwright's driver and chromium inherit the
+## faked clock and lose their own timers.
+MONDAY_THE_1ST := 2027-03-01 00:05 +0800
+test-any-day: setup
+	@command -v faketime >/dev/null || { echo "faketime is missing: apt-get install faketime"; exit 1; }
+	@for shift in "+400d" "+$$(( $$(date -d '$(MONDAY_THE_1ST)' +%s) - $$(date +%s) ))s"; do \
+		echo "== in-process suite with the clock moved by $$shift"; \
+		FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "$$shift" \
+			$(PY) -m pytest -m "not services and not e2e" -q -p no:cacheprovider $(PYTEST_ARGS) || exit 1; \
+	done
 
 ## make lint: what CI checks before the tests
 lint: setup

@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.cache import cache
 
 # Under CI a missing service or browser is a failure, never a skip.
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# Every fixture world is built at this instant, and its tests run on from it.
+# It is chosen to be awkward: five past midnight on a Monday that is the 1st of a
+# month in Shanghai, which is still Sunday the 31st in UTC. A rule that mixes up
+# the local and the UTC day, the week or the month shows at once, and no result
+# can depend on the day the suite happens to run (.ci/run proves that by running
+# the suite again with the system clock moved).
+WORLD_NOW = datetime(2026, 6, 1, 0, 5, tzinfo=SHANGHAI)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -25,6 +37,18 @@ def unavailable(reason: str) -> None:
     if IN_CI:
         pytest.fail(f"{reason} (CI=true: required)", pytrace=False)
     pytest.skip(reason)
+
+
+@pytest.fixture
+def clock():
+    """Stop the clock at WORLD_NOW (it ticks on from there) before a world is built.
+
+    Every world fixture (``world``, ``gw`` and those built on it) asks for
+    ``clock`` first. A module whose tests need another day overrides this
+    fixture; its worlds are then built on that day too.
+    """
+    with time_machine.travel(WORLD_NOW, tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture(autouse=True)
@@ -132,7 +156,12 @@ def demo_module(django_db_setup, django_db_blocker, tmp_path_factory):
 
     out = StringIO()
     media = tmp_path_factory.mktemp("demo-media")  # the demo's photos
-    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media), transaction.atomic():
+    with (
+        time_machine.travel(WORLD_NOW, tick=True),
+        django_db_blocker.unblock(),
+        override_settings(MEDIA_ROOT=media),
+        transaction.atomic(),
+    ):
         call_command("seed_demo", stdout=out)
         yield SeededDemo(output=out.getvalue(), media=media)
         transaction.set_rollback(True)

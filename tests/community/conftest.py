@@ -41,7 +41,7 @@ class World:
 
 
 @pytest.fixture
-def world(db) -> World:
+def world(db, clock) -> World:
     street_a = StreetFactory(name="许庄街道")
     street_b = StreetFactory(name="南张街道")
     x = CommunityFactory(street=street_a, name="御景花园社区")

@@ -46,7 +46,7 @@ def _resident(building: Building, **kwargs) -> Resident:
 
 
 @pytest.fixture
-def gw(db) -> GridWorld:
+def gw(db, clock) -> GridWorld:
     street = StreetFactory(name="许庄街道")
     x = CommunityFactory(street=street, name="御景花园社区")
     y = CommunityFactory(street=street, name="京杭佳苑社区")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
@@ -13,10 +12,10 @@ from community.errors import Conflict, DomainError, NotAllowed
 from grids.models import Patrol, PatrolCheckIn, PatrolStatus
 from grids.selectors import week_coverage
 from grids.services import patrol_check_in, patrol_end, patrol_start
+from tests.conftest import SHANGHAI
 from tests.grids.factories import BuildingFactory
 
 pytestmark = pytest.mark.django_db
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 # --- Services ----------------------------------------------------------------------

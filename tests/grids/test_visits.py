@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from community.errors import DomainError, NotAllowed
@@ -13,6 +14,7 @@ from grids.models import CarePlan, ResidentTag, Visit
 from grids.selectors import visits_due
 from grids.services import visit_record, visits_notify_overdue
 from grids.tasks import notify_overdue_visits
+from tests.conftest import SHANGHAI
 from tests.grids.factories import ResidentFactory
 
 pytestmark = pytest.mark.django_db
@@ -20,11 +22,16 @@ pytestmark = pytest.mark.django_db
 TODAY = date(2026, 11, 23)
 
 
-@pytest.fixture(autouse=True)
-def today(time_machine):
-    """The clock stops before any fixture world is built (autouse fixtures come
-    first), so a resident tagged by a factory is tagged on TODAY, not the real day."""
-    time_machine.move_to("2026-11-23 09:00 +0800")
+@pytest.fixture
+def clock():
+    """This module's day: the world is built on it, so a resident tagged by a
+    factory is tagged on TODAY, not on the day the suite runs."""
+    with time_machine.travel(datetime(2026, 11, 23, 9, tzinfo=SHANGHAI), tick=True) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def today(clock) -> date:
     return TODAY
 
 

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from community.errors import DomainError, NotAllowed
 from grids.models import WorkLogEntry
 from grids.selectors import worklog_tally
 from grids.services import worklog_add
+from tests.conftest import SHANGHAI
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 11, 23)
 
 
 @pytest.fixture(autouse=True)
-def _today(time_machine):
-    time_machine.move_to("2026-11-23 10:00 +0800")
+def clock():
+    """This module's day (a Monday); the world is built on it."""
+    with time_machine.travel(datetime(2026, 11, 23, 10, tzinfo=SHANGHAI), tick=True) as traveller:
+        yield traveller
 
 
 def test_a_worker_logs_work_and_it_is_counted_per_kind(gw):
