@@ -120,6 +120,21 @@ class NewPasswordMixin(forms.Form):
             raise forms.ValidationError(_("The two passwords differ."))
         return two or ""
 
+    def password_user(self, data: dict[str, Any]) -> User | None:
+        """The account the validators compare the password with (name, number)."""
+        return None
+
+    def clean(self) -> dict[str, Any]:
+        """Check the password before the code is spent (a weak password keeps the code)."""
+        data = super().clean() or {}
+        password = data.get("password1")
+        if password and "password2" not in self.errors:
+            try:
+                password_validation.validate_password(password, self.password_user(data))
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return data
+
 
 class SignUpForm(NewPasswordMixin, CodeForm):
     name = forms.CharField(
@@ -131,17 +146,8 @@ class SignUpForm(NewPasswordMixin, CodeForm):
         super().__init__(*args, **kwargs)
         self.phone = phone
 
-    def clean(self) -> dict[str, Any]:
-        """Check the password before the code is spent (a weak password keeps the code)."""
-        data = super().clean() or {}
-        password = data.get("password1")
-        if password and "password2" not in self.errors:
-            user = User(username="", name=data.get("name", ""), phone=self.phone)
-            try:
-                password_validation.validate_password(password, user)
-            except forms.ValidationError as exc:
-                self.add_error("password1", exc)
-        return data
+    def password_user(self, data: dict[str, Any]) -> User | None:
+        return User(username="", name=data.get("name", ""), phone=self.phone)
 
 
 class ResetForm(NewPasswordMixin, CodeForm):
@@ -151,15 +157,8 @@ class ResetForm(NewPasswordMixin, CodeForm):
         super().__init__(*args, **kwargs)
         self.user = user
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        password = data.get("password1")
-        if password and "password2" not in self.errors:
-            try:
-                password_validation.validate_password(password, self.user)
-            except forms.ValidationError as exc:
-                self.add_error("password1", exc)
-        return data
+    def password_user(self, data: dict[str, Any]) -> User | None:
+        return self.user
 
 
 class StyledPasswordChangeForm(PasswordChangeForm):

@@ -160,8 +160,8 @@ class ClaimEventInline(admin.TabularInline):
     model = HouseholdClaimEvent
     extra = 0
     can_delete = False
-    fields = ["at", "actor", "action", "from_status", "to_status", "reason"]
-    readonly_fields = fields
+    fields = ("at", "actor", "action", "from_status", "to_status", "reason")
+    readonly_fields = ("at", "actor", "action", "from_status", "to_status", "reason")
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False

@@ -143,6 +143,11 @@ def _code_page(
     )
 
 
+def _told(request: HttpRequest, template: str, phone: str) -> HttpResponse:
+    """Whether the number has an account: said only after its code was right."""
+    return render(request, f"community/account/{template}.html", {"masked": masked(phone)})
+
+
 def _verified(request: HttpRequest, flow: Flow, form: CodeForm, phone: str) -> bool:
     """Spend the code; on failure put the reason on the form."""
     try:
@@ -165,7 +170,7 @@ def sign_up_code(request: HttpRequest) -> HttpResponse:
     form = SignUpForm(request.POST or None, phone=phone)
     if request.method == "POST" and form.is_valid() and _verified(request, flow, form, phone):
         if selectors.account_for_phone(phone) is not None:
-            return render(request, "community/account/known_number.html", {"masked": masked(phone)})
+            return _told(request, "known_number", phone)
         try:
             user = services.account_sign_up(
                 phone=phone,
@@ -173,7 +178,7 @@ def sign_up_code(request: HttpRequest) -> HttpResponse:
                 password=form.cleaned_data["password1"],
             )
         except DomainError:  # opened in another tab this very moment
-            return render(request, "community/account/known_number.html", {"masked": masked(phone)})
+            return _told(request, "known_number", phone)
         messages.success(request, _("Welcome! Your account is open."))
         return _sign_in(request, user)
     return _code_page(request, flow, form, phone, status=400 if form.errors else 200)
@@ -191,9 +196,7 @@ def code_sign_in_code(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid() and _verified(request, flow, form, phone):
         user = selectors.account_for_phone(phone)
         if user is None or not user.is_active:
-            return render(
-                request, "community/account/unknown_number.html", {"masked": masked(phone)}
-            )
+            return _told(request, "unknown_number", phone)
         return _sign_in(request, user)
     return _code_page(request, flow, form, phone, status=400 if form.errors else 200)
 
@@ -212,9 +215,7 @@ def reset_code(request: HttpRequest) -> HttpResponse:
     form = ResetForm(request.POST or None, user=account)
     if request.method == "POST" and form.is_valid() and _verified(request, flow, form, phone):
         if account is None or not account.is_active:
-            return render(
-                request, "community/account/unknown_number.html", {"masked": masked(phone)}
-            )
+            return _told(request, "unknown_number", phone)
         try:
             services.account_set_password(user=account, password=form.cleaned_data["password1"])
         except ValidationError as exc:  # pragma: no cover - the form ran the same validators
