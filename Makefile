@@ -65,6 +65,8 @@ lint: setup
 	ALLOWED_HOSTS=tongxin.example.cn DATABASE_URL=postgres://tongxin@127.0.0.1:5432/tongxin \
 	CELERY_BROKER_URL=redis://127.0.0.1:6379/0 EMAIL_URL=smtp+tls://portal:pw@smtp.example.cn:587 \
 	SITE_URL=https://tongxin.example.cn DEFAULT_FROM_EMAIL=noreply@tongxin.example.cn \
+	CACHE_URL=rediscache://127.0.0.1:6379/1 SMS_ACCESS_KEY_ID=ci SMS_ACCESS_KEY_SECRET=ci \
+	SMS_SIGN_NAME=同心 SMS_TEMPLATE_CODE=SMS_0 \
 		$(PY) manage.py check --deploy --fail-level WARNING
 
 format: setup

@@ -46,6 +46,26 @@ def production_settings_agree(app_configs: Any = None, **kwargs: Any) -> list[Er
                 id="tongxin.W003",
             )
         )
+    if settings.SMS_BACKEND == "community.sms.ConsoleBackend":
+        problems.append(
+            Error(
+                "Verification codes are only logged (console SMS backend) in production.",
+                hint="Residents could not sign up or reset a password. Leave SMS_BACKEND "
+                "unset (Aliyun) and set SMS_ACCESS_KEY_ID, SMS_ACCESS_KEY_SECRET, "
+                "SMS_SIGN_NAME and SMS_TEMPLATE_CODE.",
+                id="tongxin.E003",
+            )
+        )
+    if settings.CACHES["default"]["BACKEND"].endswith(("LocMemCache", "DummyCache")):
+        problems.append(
+            Error(
+                "The cache is not shared between workers in production.",
+                hint="SMS codes and their limits live in the cache: a code sent from one "
+                "gunicorn worker would be unknown to the next. Set CACHE_URL, e.g. "
+                "rediscache://127.0.0.1:6379/1.",
+                id="tongxin.E004",
+            )
+        )
     if settings.TIME_ZONE != "Asia/Shanghai" or not settings.USE_TZ:
         problems.append(Error("Deadlines assume Asia/Shanghai with USE_TZ on.", id="tongxin.E002"))
     return problems

@@ -4,9 +4,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+
+from community.models import User
 
 
 def limit_choices(form: forms.Form, name: str, queryset: QuerySet[Any]) -> None:
@@ -66,3 +70,112 @@ class LoginForm(AuthenticationForm):
             "after 5 failed tries this login is locked for 15 minutes."
         ),
     }
+
+
+# --- A resident's own account ---------------------------------------------------------
+
+
+class PhoneForm(StyledForm):
+    """Step one of every code flow: the mobile number the code goes to."""
+
+    phone = forms.CharField(
+        label=_("Mobile number"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "tel-national", "autofocus": True}
+        ),
+    )
+
+
+class CodeForm(StyledForm):
+    """Step two: the code from the SMS (and what the flow needs besides)."""
+
+    code = forms.CharField(
+        label=_("Code from the SMS"),
+        max_length=10,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}
+        ),
+    )
+
+
+class NewPasswordMixin(forms.Form):
+    """Two password fields that must agree; the validators run in the service."""
+
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html,
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean_password2(self) -> str:
+        one, two = self.cleaned_data.get("password1"), self.cleaned_data.get("password2")
+        if one and two and one != two:
+            raise forms.ValidationError(_("The two passwords differ."))
+        return two or ""
+
+    def password_user(self, data: dict[str, Any]) -> User | None:
+        """The account the validators compare the password with (name, number)."""
+        return None
+
+    def clean(self) -> dict[str, Any]:
+        """Check the password before the code is spent (a weak password keeps the code)."""
+        data = super().clean() or {}
+        password = data.get("password1")
+        if password and "password2" not in self.errors:
+            try:
+                password_validation.validate_password(password, self.password_user(data))
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return data
+
+
+class SignUpForm(NewPasswordMixin, CodeForm):
+    name = forms.CharField(
+        label=_("Your name"), max_length=50, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    field_order = ["code", "name", "password1", "password2"]
+
+    def __init__(self, *args: Any, phone: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.phone = phone
+
+    def password_user(self, data: dict[str, Any]) -> User | None:
+        return User(username="", name=data.get("name", ""), phone=self.phone)
+
+
+class ResetForm(NewPasswordMixin, CodeForm):
+    field_order = ["code", "password1", "password2"]
+
+    def __init__(self, *args: Any, user: User | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def password_user(self, data: dict[str, Any]) -> User | None:
+        return self.user
+
+
+class StyledPasswordChangeForm(PasswordChangeForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("class", "form-control")
+
+
+class ProfileForm(StyledForm):
+    name = forms.CharField(label=_("Your name"), max_length=50)
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        required=False,
+        help_text=_("Optional. Notifications are always in the portal; e-mail is extra."),
+    )
+    email_notifications = forms.BooleanField(
+        label=_("Also send my notifications by e-mail"), required=False
+    )

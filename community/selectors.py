@@ -20,6 +20,11 @@ from community.models import (
 )
 
 
+def account_for_phone(phone: str) -> User | None:
+    """The account that signs in with ``phone``, if any (active or not)."""
+    return User.objects.filter(phone=phone).first()
+
+
 def roles_of(user: User | AnonymousUser) -> list[str]:
     """The roles a person holds, widest desk first.
 

@@ -257,6 +257,34 @@ SITE_URL = (
     _require("SITE_URL") if PRODUCTION else env.str("SITE_URL", default="http://127.0.0.1:8000")
 )
 
+# --- SMS (verification codes) --------------------------------------------------------
+# Residents sign up, sign in and reset their password with a 6-digit code sent
+# by SMS (community.sms). Development and tests use the console backend, which
+# logs the message (code included) so `make run` needs no provider. Production
+# defaults to Aliyun Dysmsapi (SendSms over its HTTP API) and refuses to start
+# without its keys; the deploy check refuses the console backend in production.
+SMS_BACKEND = env.str(
+    "SMS_BACKEND",
+    default="community.sms.AliyunBackend" if PRODUCTION else "community.sms.ConsoleBackend",
+)
+_SMS_REAL = SMS_BACKEND == "community.sms.AliyunBackend"
+SMS_ACCESS_KEY_ID = (
+    _require("SMS_ACCESS_KEY_ID") if _SMS_REAL else env.str("SMS_ACCESS_KEY_ID", default="")
+)
+SMS_ACCESS_KEY_SECRET = (
+    _require("SMS_ACCESS_KEY_SECRET") if _SMS_REAL else env.str("SMS_ACCESS_KEY_SECRET", default="")
+)
+# The approved signature (签名, e.g. 同心社区) and the template (模板) whose
+# text holds ${code}, both from the provider's console.
+SMS_SIGN_NAME = _require("SMS_SIGN_NAME") if _SMS_REAL else env.str("SMS_SIGN_NAME", default="")
+SMS_TEMPLATE_CODE = (
+    _require("SMS_TEMPLATE_CODE") if _SMS_REAL else env.str("SMS_TEMPLATE_CODE", default="")
+)
+SMS_ENDPOINT = env.str("SMS_ENDPOINT", default="https://dysmsapi.aliyuncs.com/")
+SMS_REGION = env.str("SMS_REGION", default="cn-hangzhou")
+# A person waits on the page while the code is sent: give up quickly.
+SMS_TIMEOUT = env.float("SMS_TIMEOUT", default=5.0)
+
 # --- Celery --------------------------------------------------------------------------
 # All Celery settings are here (namespace CELERY_); community/celery.py only
 # loads them. With no broker configured, tasks run in-process so that the

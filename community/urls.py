@@ -9,6 +9,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from community import api, views
+from community.views import accounts
 from grids import api as grids_api
 from petitions import api as petitions_api
 from petitions import views as petitions_views
@@ -36,6 +37,18 @@ urlpatterns = [
     path("home/<str:role>/", views.role_home, name="role-home"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # A resident's own account (sign-up, code sign-in and reset by SMS code).
+    *[
+        path(f"account/{slug}/", accounts.code_request, {"slug": slug}, name=f"account-{slug}")
+        for slug in accounts.FLOWS
+    ],
+    path("account/sign-up/code/", accounts.sign_up_code, name="account-sign-up-code"),
+    path(
+        "account/code-sign-in/code/", accounts.code_sign_in_code, name="account-code-sign-in-code"
+    ),
+    path("account/reset/code/", accounts.reset_code, name="account-reset-code"),
+    path("account/password/", accounts.password_change, name="account-password-change"),
+    path("account/", accounts.profile, name="account-profile"),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("org/communities/<int:pk>/", views.community_detail, name="community-detail"),
     path("org/streets/<int:pk>/", views.street_detail, name="street-detail"),

@@ -19,6 +19,8 @@ from grids.models import (
     Grid,
     GridStaff,
     Household,
+    HouseholdClaim,
+    HouseholdClaimEvent,
     Resident,
     ResidentTag,
 )
@@ -152,3 +154,34 @@ class FacilityAdmin(admin.ModelAdmin):
     list_filter = ["kind", "status"]
     list_select_related = ["unit__building"]
     raw_id_fields = ["unit"]
+
+
+class ClaimEventInline(admin.TabularInline):
+    model = HouseholdClaimEvent
+    extra = 0
+    can_delete = False
+    fields = ("at", "actor", "action", "from_status", "to_status", "reason")
+    readonly_fields = ("at", "actor", "action", "from_status", "to_status", "reason")
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(HouseholdClaim)
+class HouseholdClaimAdmin(admin.ModelAdmin):
+    """Read-only: claims move only through grids.services.claim_move (the grid's pages)."""
+
+    list_display = ["name", "household", "claimant", "status", "created_at", "decided_by"]
+    list_filter = ["status"]
+    search_fields = ["name", "claimant__phone"]
+    list_select_related = ["household__unit__building", "claimant", "decided_by"]
+    inlines = [ClaimEventInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -5,8 +5,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from community.forms import limit_choices
-from community.models import User
+from community.forms import StyledForm, limit_choices
+from community.models import Community, User
 from grids.models import (
     Building,
     BuildingUnit,
@@ -14,6 +14,7 @@ from grids.models import (
     Facility,
     Grid,
     HazardKind,
+    Resident,
     Severity,
     WorkCategory,
 )
@@ -173,3 +174,32 @@ class WorkLogForm(forms.Form):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         limit_choices(self, "grid", Grid.objects.filter(staff__user=user).distinct())
+
+
+class ClaimForm(StyledForm):
+    """Where a new resident says they live."""
+
+    community = forms.ModelChoiceField(
+        label=_("Community"), queryset=Community.objects.order_by("name")
+    )
+    building = forms.IntegerField(label=_("Building number"), min_value=1, max_value=9999)
+    unit = forms.IntegerField(label=_("Unit number"), min_value=1, max_value=99)
+    room = forms.CharField(label=_("Room number"), max_length=10)
+    name = forms.CharField(label=_("Your name"), max_length=50)
+
+
+class ClaimDecisionForm(StyledForm):
+    """The grid worker's decision: confirm (onto which record) or reject (why)."""
+
+    resident = forms.ModelChoiceField(
+        label=_("Resident record"),
+        queryset=Resident.objects.none(),
+        required=False,
+        empty_label=_("A new record with the name and number given"),
+    )
+    reason = forms.CharField(
+        label=_("Reason (when not confirming)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

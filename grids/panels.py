@@ -48,7 +48,8 @@ def my_home(user: User) -> Panel | None:
         .first()
     )
     if resident is None:
-        return None
+        # Not linked yet: where to say where they live, or how the claim stands.
+        return Panel("grids/_claim_panel.html", {"pending": selectors.claim_pending_of(user)})
     building = resident.household.unit.building
     workers = [
         s.user
@@ -60,3 +61,11 @@ def my_home(user: User) -> Panel | None:
         "grids/_my_home_panel.html",
         {"resident": resident, "building": building, "workers": workers},
     )
+
+
+def claims_waiting(user: User) -> Panel | None:
+    """New residents waiting for the grid worker or secretary to confirm their home."""
+    claims = selectors.claims_waiting(user)
+    if not claims:
+        return None
+    return Panel("grids/_claims_waiting_panel.html", {"count": len(claims)})

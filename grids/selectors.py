@@ -16,11 +16,13 @@ from grids.models import (
     Building,
     CarePlan,
     CareTag,
+    ClaimStatus,
     Grid,
     GridKind,
     GridStaff,
     Hazard,
     HazardStatus,
+    HouseholdClaim,
     Patrol,
     PatrolCheckIn,
     PatrolStatus,
@@ -402,3 +404,42 @@ def worklog_recent(user: User | AnonymousUser) -> QuerySet[WorkLogEntry]:
         .select_related("worker", "grid", "resident")
         .order_by("-done_on", "-id")
     )
+
+
+# --- Household claims -------------------------------------------------------------------
+
+
+def claims_for_staff(user: User | AnonymousUser) -> QuerySet[HouseholdClaim]:
+    """Claims the viewer decides on: their buildings as grid worker, or their community."""
+    return HouseholdClaim.objects.for_staff(user).select_related(
+        "claimant", "household__unit__building__community", "decided_by"
+    )
+
+
+def claims_waiting(user: User | AnonymousUser) -> list[HouseholdClaim]:
+    """Waiting claims for the viewer, oldest first (a short list: new residents)."""
+    return list(
+        claims_for_staff(user).filter(status=ClaimStatus.PENDING).order_by("created_at", "id")
+    )
+
+
+def claim_pending_of(user: User) -> HouseholdClaim | None:
+    return (
+        HouseholdClaim.objects.filter(claimant=user, status=ClaimStatus.PENDING)
+        .select_related("household__unit__building__community")
+        .first()
+    )
+
+
+def claims_of(user: User) -> list[HouseholdClaim]:
+    """A person's own claims, newest first."""
+    return list(
+        HouseholdClaim.objects.filter(claimant=user).select_related(
+            "household__unit__building__community"
+        )[:10]
+    )
+
+
+def claim_records(claim: HouseholdClaim) -> QuerySet[Resident]:
+    """The household's resident records the account may be linked to."""
+    return Resident.objects.filter(household=claim.household_id, user__isnull=True).order_by("name")

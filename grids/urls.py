@@ -1,6 +1,6 @@
 from django.urls import path
 
-from grids import views
+from grids import views, views_claims
 
 app_name = "grids"
 
@@ -17,6 +17,10 @@ urlpatterns = [
     path("residents/<int:pk>/visit/", views.visit_new, name="visit-new"),
     path("residents/<int:pk>/link/", views.resident_link, name="resident-link"),
     path("log/", views.work_log, name="work-log"),
+    path("my-home/", views_claims.claim_home, name="claim"),
+    path("my-home/claims/<int:pk>/withdraw/", views_claims.claim_withdraw, name="claim-withdraw"),
+    path("claims/", views_claims.claim_list, name="claim-list"),
+    path("claims/<int:pk>/", views_claims.claim_detail, name="claim-detail"),
     path("<int:pk>/card.pdf", views.grid_card, name="grid-card"),
     path("buildings/", views.building_list, name="building-list"),
     path("buildings/<int:pk>/poster.pdf", views.building_poster, name="building-poster"),

@@ -1,5 +1,10 @@
 """Writes of the organisation app. Each service is keyword-only and takes the actor."""
 
+from community.services.accounts import (
+    account_set_password,
+    account_sign_up,
+    account_update_profile,
+)
 from community.services.memberships import (
     can_grant,
     membership_grant,
@@ -16,6 +21,9 @@ from community.services.notifications import (
 )
 
 __all__ = [
+    "account_set_password",
+    "account_sign_up",
+    "account_update_profile",
     "can_grant",
     "membership_grant",
     "membership_revoke",

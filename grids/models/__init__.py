@@ -10,6 +10,14 @@ facilities), ``people`` (residents, care tags and plans, visits),
 ``fieldwork`` (patrols, hazards, the work log).
 """
 
+from grids.models.claims import (
+    CLAIM_MOVES,
+    ClaimAction,
+    ClaimDesk,
+    ClaimStatus,
+    HouseholdClaim,
+    HouseholdClaimEvent,
+)
 from grids.models.fieldwork import (
     HAZARD_MOVES,
     PATROL_MOVES,
@@ -49,6 +57,7 @@ from grids.models.places import (
 )
 
 __all__ = [
+    "CLAIM_MOVES",
     "DEFAULT_VISIT_INTERVAL_DAYS",
     "HAZARD_MOVES",
     "PATROL_MOVES",
@@ -56,6 +65,9 @@ __all__ = [
     "BuildingUnit",
     "CarePlan",
     "CareTag",
+    "ClaimAction",
+    "ClaimDesk",
+    "ClaimStatus",
     "Duty",
     "Facility",
     "FacilityKind",
@@ -69,6 +81,8 @@ __all__ = [
     "HazardPhoto",
     "HazardStatus",
     "Household",
+    "HouseholdClaim",
+    "HouseholdClaimEvent",
     "Patrol",
     "PatrolCheckIn",
     "PatrolStatus",

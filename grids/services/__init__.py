@@ -1,5 +1,6 @@
 """Writes of the grids app, by subject. Each service is keyword-only and takes the actor."""
 
+from grids.services.claims import claim_actions, claim_desks, claim_file, claim_move
 from grids.services.hazards import (
     hazard_fix,
     hazard_photo_thumbnail,
@@ -11,6 +12,10 @@ from grids.services.residents import resident_link_account, worklog_add
 from grids.services.visits import visit_record, visits_notify_overdue
 
 __all__ = [
+    "claim_actions",
+    "claim_desks",
+    "claim_file",
+    "claim_move",
     "hazard_fix",
     "hazard_photo_thumbnail",
     "hazard_report",

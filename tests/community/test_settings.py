@@ -21,6 +21,11 @@ PRODUCTION = {
     "EMAIL_URL": "smtp+tls://portal:secret@smtp.example.cn:587",
     "SITE_URL": "https://tongxin.example.cn",
     "DEFAULT_FROM_EMAIL": "同心 <noreply@tongxin.example.cn>",
+    "CACHE_URL": "rediscache://redis.internal:6379/1",
+    "SMS_ACCESS_KEY_ID": "LTAI-test-key-id",
+    "SMS_ACCESS_KEY_SECRET": "test-secret",
+    "SMS_SIGN_NAME": "同心社区",
+    "SMS_TEMPLATE_CODE": "SMS_000001",
 }
 SCRUB = (
     "DJANGO_ENV",
@@ -34,6 +39,12 @@ SCRUB = (
     "DEFAULT_FROM_EMAIL",
     "TRUSTED_PROXY_COUNT",
     "EMAIL_URL",
+    "CACHE_URL",
+    "SMS_BACKEND",
+    "SMS_ACCESS_KEY_ID",
+    "SMS_ACCESS_KEY_SECRET",
+    "SMS_SIGN_NAME",
+    "SMS_TEMPLATE_CODE",
 )
 
 
@@ -65,6 +76,8 @@ def _without(name: str) -> dict[str, str]:
         (_without("DATABASE_URL"), "DATABASE_URL must be set"),
         (_without("CELERY_BROKER_URL"), "CELERY_BROKER_URL must be set"),
         (_without("SITE_URL"), "SITE_URL must be set"),
+        (_without("SMS_ACCESS_KEY_SECRET"), "SMS_ACCESS_KEY_SECRET must be set"),
+        (_without("SMS_TEMPLATE_CODE"), "SMS_TEMPLATE_CODE must be set"),
         ({**PRODUCTION, "DATABASE_URL": "sqlite:////tmp/x.db"}, "Production runs on PostgreSQL"),
         ({**PRODUCTION, "DEBUG": "true"}, "DEBUG must be off"),
         ({"DJANGO_ENV": "staging"}, "DJANGO_ENV must be"),
@@ -112,3 +125,17 @@ def test_complete_production_settings_pass_the_deploy_check():
 def test_production_warns_about_settings_that_disagree(change, warning):
     result = manage("check", "--deploy", **{**PRODUCTION, **change})
     assert warning in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [
+        ({"SMS_BACKEND": "community.sms.ConsoleBackend"}, "tongxin.E003"),
+        ({"CACHE_URL": "locmemcache://"}, "tongxin.E004"),
+    ],
+)
+def test_production_refuses_codes_that_would_not_reach_anyone(change, error):
+    """Logged codes, or codes kept in one worker's memory, fail the deploy check."""
+    result = manage("check", "--deploy", **{**PRODUCTION, **change})
+    assert result.returncode == 1
+    assert error in result.stderr + result.stdout
