@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from community.backup import BackupError, archive_unpack, restore
+from community.backup import BackupError, backup_restore, backup_unpack
 
 
 class Command(BaseCommand):
@@ -42,14 +42,14 @@ class Command(BaseCommand):
         try:
             if options["check"]:
                 with tempfile.TemporaryDirectory(prefix="tongxin-check-") as tmp:
-                    m = archive_unpack(archive, Path(tmp))
+                    m = backup_unpack(archive, Path(tmp))
                 self.stdout.write(
                     self.style.SUCCESS(f"{archive}: every checksum matches.")
                     + f"\n  made {m['created_at']} by Tongxin {m['version']} ({m['engine']}),"
                     + f" {sum(m['tables'].values())} rows, {len(m['files']) - 1} media files"
                 )
                 return
-            result = restore(archive=archive, force=options["force"], progress=progress)
+            result = backup_restore(archive=archive, force=options["force"], progress=progress)
         except BackupError as exc:
             raise CommandError(str(exc)) from None
 
