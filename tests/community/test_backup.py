@@ -14,12 +14,10 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import shutil
 import sqlite3
 import stat
 import subprocess
-import sys
 import tarfile
 import uuid
 from collections.abc import Callable, Iterator
@@ -34,9 +32,10 @@ from django.db import connection
 
 from community.backup import BackupError, backup_unpack
 from petitions.models import Category, Petition, PetitionEvent, PetitionPhoto
+from tests.community.test_settings import manage
 from tests.conftest import unavailable
 from tests.grids.conftest import gw  # noqa: F401 - the fixture pw builds on
-from tests.helpers import ROOT, database_url
+from tests.helpers import database_url
 from tests.petitions.conftest import PetitionWorld, move, pw, walk_to  # noqa: F401 - fixture
 from tests.photos import phone_jpeg
 
@@ -129,17 +128,7 @@ def _restore_elsewhere(
     archive: Path, db_url: str, media: Path, *args: str
 ) -> subprocess.CompletedProcess[str]:
     """``manage.py restore`` in a new process, configured only by its environment."""
-    env = {**os.environ, "DATABASE_URL": db_url, "MEDIA_ROOT": str(media)}
-    env.pop("DJANGO_ENV", None)
-    return subprocess.run(
-        [sys.executable, "manage.py", "restore", str(archive), *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    return manage("restore", str(archive), *args, DATABASE_URL=db_url, MEDIA_ROOT=str(media))
 
 
 def _drill(world: list[Petition], tmp_path: Path, db_url: str, cursor: Callable[[], Any]) -> None:
