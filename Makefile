@@ -10,7 +10,7 @@ PIP    := $(VENV)/bin/pip -q --disable-pip-version-check
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
 
-.PHONY: run setup test test-fast test-services test-any-day lint format messages clean
+.PHONY: run setup test test-fast test-services test-any-day lint format messages backup clean
 
 ## make run: install, migrate, load demo data, serve on http://127.0.0.1:8000
 run: setup
@@ -78,6 +78,11 @@ format: setup
 messages: setup
 	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=staticfiles --ignore=var --no-obsolete
 	$(PY) manage.py compilemessages --ignore=.venv
+
+## make backup: the database and MEDIA_ROOT in one archive under var/backups/
+## (README, Backup and restore)
+backup: setup
+	$(PY) manage.py backup --output var/backups/
 
 clean:
 	rm -rf $(VENV) var staticfiles test-artifacts .pytest_cache .ruff_cache .mypy_cache
