@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, cast
 
 from django.contrib import admin, messages
+from django.contrib.admin.options import BaseModelAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.db.models import Model, QuerySet
+from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -19,13 +22,115 @@ def _actor(request: HttpRequest) -> User:
     return cast(User, request.user)
 
 
-class MembershipInline(admin.TabularInline):
+# --- The portal's rules, in the admin ------------------------------------------------
+#
+# Models declare what is sensitive and whether they keep history (see
+# community/models/base.py); every ModelAdmin and inline of ours derives from
+# PortalAdmin or PortalTabularInline, which apply both. Declared options are
+# filtered rather than trusted, so an admin that lists a sensitive field in
+# list_display or search_fields by mistake still shows and searches nothing.
+
+
+def sensitive_fields(model: type[Model]) -> frozenset[str]:
+    return frozenset(getattr(model, "sensitive_fields", ()))
+
+
+def keeps_history(model: type[Model]) -> bool:
+    return bool(getattr(model, "keeps_history", False))
+
+
+def reads_sensitive(model: type[Model], path: str) -> bool:
+    """Whether a lookup or field path (``resident__health_note__contains``,
+    ``^name``) goes through a sensitive field of any model on its way."""
+    for part in path.lstrip("^=@").split(LOOKUP_SEP):
+        if part in sensitive_fields(model):
+            return True
+        try:
+            field = model._meta.get_field(part)
+        except FieldDoesNotExist:
+            return False  # a lookup or transform ("contains", "year"), or not a field
+        if not field.is_relation or field.related_model is None:
+            return False
+        model = cast(type[Model], field.related_model)
+    return False
+
+
+def _item_path(item: Any) -> str | None:
+    """The field path of a list_filter, list_display or fields item, if it names one."""
+    if isinstance(item, str):
+        return item
+    if isinstance(item, (list, tuple)) and item and isinstance(item[0], str):
+        return item[0]  # ("field", FilterClass)
+    return None  # a SimpleListFilter class or a callable: it decides for itself
+
+
+class PortalRules(BaseModelAdmin):
+    """Sensitive fields are never read or written here; history is never deleted."""
+
+    def _allowed(self, items: Iterable[Any]) -> list[Any]:
+        kept = []
+        for item in items:
+            path = _item_path(item)
+            if path is None or not reads_sensitive(self.model, path):
+                kept.append(item)
+        return kept
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+        # False makes the changelist raise DisallowedModelAdminLookup: a 400.
+        if reads_sensitive(self.model, lookup):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+    def get_exclude(self, request: HttpRequest, obj: Any = None) -> Any:
+        declared = super().get_exclude(request, obj) or ()
+        return [*declared, *sorted(sensitive_fields(self.model) - set(declared))]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self._allowed(super().get_fields(request, obj))
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self._allowed(super().get_readonly_fields(request, obj))
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        return [
+            (name, {**options, "fields": self._allowed(options.get("fields", ()))})
+            for name, options in super().get_fieldsets(request, obj)
+        ]
+
+    def get_ordering(self, request: HttpRequest) -> Any:
+        ordering = super().get_ordering(request) or ()
+        return [o for o in ordering if not reads_sensitive(self.model, str(o).lstrip("-"))]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Without it the bulk "delete selected" action is gone too.
+        if keeps_history(self.model):
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+class PortalAdmin(PortalRules, admin.ModelAdmin):
+    """The base of every ModelAdmin of ours (see PortalRules)."""
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        return self._allowed(super().get_list_display(request))
+
+    def get_list_filter(self, request: HttpRequest) -> Any:
+        return self._allowed(super().get_list_filter(request))
+
+    def get_search_fields(self, request: HttpRequest) -> Any:
+        return self._allowed(super().get_search_fields(request))
+
+
+class PortalTabularInline(PortalRules, admin.TabularInline):
+    """The base of every inline of ours (see PortalRules)."""
+
+
+class MembershipInline(PortalTabularInline):
     model = Membership
     fk_name = "user"
     fields = ("role", "street", "community", "department", "granted_by", "revoked_at")
     readonly_fields = fields
     extra = 0
-    can_delete = False
     verbose_name_plural = _("roles (grant and end them under Roles)")
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -33,7 +138,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(PortalAdmin, DjangoUserAdmin):
     list_display = ["username", "name", "phone", "email", "is_active", "is_staff"]
     search_fields = ["username", "name", "phone", "email"]
     ordering = ["username"]
@@ -65,7 +170,7 @@ class UserAdmin(DjangoUserAdmin):
     inlines = [MembershipInline]
 
 
-class OrgUnitAdmin(admin.ModelAdmin):
+class OrgUnitAdmin(PortalAdmin):
     search_fields = ["name"]
 
 
@@ -89,7 +194,7 @@ class DepartmentAdmin(OrgUnitAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(PortalAdmin):
     """Roles are granted and ended through the services, so people are notified."""
 
     list_display = ["user", "role", "street", "community", "department", "created_at", "revoked_at"]
@@ -103,9 +208,6 @@ class MembershipAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # A role is granted or ended, never edited: history stays true.
         return obj is None and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def get_form(
         self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
@@ -147,7 +249,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(PortalAdmin):
     list_display = ["title", "recipient", "channel", "status", "attempts", "created_at", "sent_at"]
     list_filter = ["channel", "status", "kind"]
     list_select_related = ["recipient"]

@@ -54,6 +54,12 @@ if PRODUCTION:
             '(python -c "import secrets; print(secrets.token_urlsafe(64))").'
         )
     ALLOWED_HOSTS = [h.strip() for h in _require("ALLOWED_HOSTS").split(",") if h.strip()]
+    # "*" answers any Host header: password-reset links and absolute URLs could
+    # then be built on an attacker's host name.
+    if "*" in ALLOWED_HOSTS:
+        raise ImproperlyConfigured(
+            "ALLOWED_HOSTS=* is refused in production: list the portal's host names."
+        )
 else:
     SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-tongxin-development-only")
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])

@@ -1,20 +1,27 @@
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils.translation import gettext_lazy as _
 
-from community.models import Community
+from community.admin import PortalAdmin, PortalTabularInline
+from community.errors import DomainError
+from community.models import Community, User
 from grids import importing
 from grids.models import (
     Building,
     BuildingUnit,
     CarePlan,
+    CareTag,
     Facility,
     Grid,
     GridStaff,
@@ -24,16 +31,18 @@ from grids.models import (
     Resident,
     ResidentTag,
 )
+from grids.selectors import HEALTH_TAGS
+from grids.services import resident_move_out
 
 
-class GridStaffInline(admin.TabularInline):
+class GridStaffInline(PortalTabularInline):
     model = GridStaff
     extra = 0
     autocomplete_fields = ["user"]
 
 
 @admin.register(Grid)
-class GridAdmin(admin.ModelAdmin):
+class GridAdmin(PortalAdmin):
     list_display = ["name", "kind", "community"]
     list_filter = ["kind", "community"]
     list_select_related = ["community"]
@@ -42,13 +51,13 @@ class GridAdmin(admin.ModelAdmin):
     inlines = [GridStaffInline]
 
 
-class UnitInline(admin.TabularInline):
+class UnitInline(PortalTabularInline):
     model = BuildingUnit
     extra = 0
 
 
 @admin.register(Building)
-class BuildingAdmin(admin.ModelAdmin):
+class BuildingAdmin(PortalAdmin):
     list_display = ["__str__", "number", "community", "grid", "floors"]
     list_filter = ["community", "grid"]
     list_select_related = ["community", "grid"]
@@ -57,7 +66,7 @@ class BuildingAdmin(admin.ModelAdmin):
 
 
 @admin.register(Household)
-class HouseholdAdmin(admin.ModelAdmin):
+class HouseholdAdmin(PortalAdmin):
     list_display = ["__str__", "room"]
     list_select_related = ["unit__building"]
     list_filter = ["unit__building__community"]
@@ -65,13 +74,43 @@ class HouseholdAdmin(admin.ModelAdmin):
     raw_id_fields = ["unit"]
 
 
-class TagInline(admin.TabularInline):
+# Care tags that are not health data: the admin shows, edits and filters by these
+# only (a chronic illness is for the resident's grid and secretary, like the notes).
+OPEN_TAGS = [(value, label) for value, label in CareTag.choices if value not in HEALTH_TAGS]
+
+
+class TagInline(PortalTabularInline):
     model = ResidentTag
     extra = 0
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ResidentTag]:
+        return super().get_queryset(request).exclude(tag__in=HEALTH_TAGS)
+
+    def formfield_for_choice_field(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> forms.TypedChoiceField:
+        if db_field.name == "tag":
+            kwargs["choices"] = [("", "---------"), *OPEN_TAGS]
+        return cast(
+            forms.TypedChoiceField, super().formfield_for_choice_field(db_field, request, **kwargs)
+        )
+
+
+class CareTagFilter(admin.SimpleListFilter):
+    title = _("care tag")
+    parameter_name = "care_tag"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(value, str(label)) for value, label in OPEN_TAGS]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() in dict(OPEN_TAGS):
+            return queryset.filter(tags__tag=self.value())
+        return queryset
+
 
 @admin.register(CarePlan)
-class CarePlanAdmin(admin.ModelAdmin):
+class CarePlanAdmin(PortalAdmin):
     list_display = ["community", "tag", "interval_days"]
     list_filter = ["community", "tag"]
 
@@ -82,9 +121,9 @@ class ImportForm(forms.Form):
 
 
 @admin.register(Resident)
-class ResidentAdmin(admin.ModelAdmin):
-    # Health notes are for the resident's grid and secretary, not the system admin.
-    exclude = ["health_note"]
+class ResidentAdmin(PortalAdmin):
+    # Health notes and health tags are for the resident's grid and secretary, not
+    # the system admin: PortalAdmin leaves them out (Resident.sensitive_fields).
     change_list_template = "admin/grids/resident/change_list.html"
 
     def get_urls(self) -> list[URLPattern]:
@@ -140,16 +179,53 @@ class ResidentAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/grids/resident/import.html", context)
 
-    list_display = ["name", "household", "gender", "birth_year"]
+    list_display = ["__str__", "household", "gender", "birth_year", "moved_out_on"]
     list_select_related = ["household__unit__building"]
-    list_filter = ["household__unit__building__community", "tags__tag"]
+    list_filter = ["household__unit__building__community", CareTagFilter]
     search_fields = ["name", "phone"]
     raw_id_fields = ["household", "user", "confirmed_by"]
+    readonly_fields = ["moved_out_on"]
     inlines = [TagInline]
+    # Residents are never deleted (their requests and visits keep the link): a
+    # resident who leaves is marked moved out and anonymised instead.
+    actions = ["move_out"]
+
+    @admin.action(description=_("Mark as moved out and anonymise"), permissions=["change"])
+    def move_out(
+        self, request: HttpRequest, queryset: QuerySet[Resident]
+    ) -> TemplateResponse | None:
+        residents = queryset.filter(moved_out_on__isnull=True).select_related(
+            "household__unit__building"
+        )
+        if request.POST.get("confirm") != "yes":  # erasing cannot be undone: ask first
+            context = {
+                **self.admin_site.each_context(request),
+                "title": _("Mark as moved out and anonymise"),
+                "residents": residents,
+                "selected_name": helpers.ACTION_CHECKBOX_NAME,
+                "opts": self.model._meta,
+            }
+            return TemplateResponse(request, "admin/grids/resident/move_out.html", context)
+        moved = 0
+        for resident in residents:
+            try:
+                resident_move_out(actor=cast(User, request.user), resident=resident)
+            except DomainError as exc:
+                self.message_user(request, f"{resident}: {exc.message}", messages.ERROR)
+                continue
+            # The admin's history of the row (Django's LogEntry) is its audit trail.
+            self.log_change(request, resident, _("Moved out and anonymised."))
+            moved += 1
+        self.message_user(
+            request,
+            _("%(n)d residents marked moved out and anonymised.") % {"n": moved},
+            messages.SUCCESS,
+        )
+        return None
 
 
 @admin.register(Facility)
-class FacilityAdmin(admin.ModelAdmin):
+class FacilityAdmin(PortalAdmin):
     list_display = ["__str__", "kind", "count", "price_per_kwh", "status"]
     list_filter = ["kind", "status"]
     list_select_related = ["unit__building"]

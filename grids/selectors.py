@@ -124,6 +124,7 @@ def resident_list(
     """
     rows = (
         Resident.objects.visible_to(user)
+        .filter(moved_out_on__isnull=True)  # anonymised: nobody to look up any more
         .select_related("household__unit__building")
         .prefetch_related("tags")
         .order_by(

@@ -1,4 +1,6 @@
-"""Admin: cases are read here; they are worked only in the portal (the state machine)."""
+"""Admin: cases are listed here, without what happened or who the parties are (the
+mediation room's alone: MediationCase.sensitive_fields); they are worked only in the
+portal (the state machine) and never deleted."""
 
 from __future__ import annotations
 
@@ -7,11 +9,12 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from community.admin import PortalAdmin
 from mediation.models import MediationCase
 
 
 @admin.register(MediationCase)
-class MediationCaseAdmin(admin.ModelAdmin):
+class MediationCaseAdmin(PortalAdmin):
     list_display = ["number", "dispute_type", "status", "community", "opened_on"]
     list_filter = ["status", "dispute_type", "community"]
     list_select_related = ["community"]

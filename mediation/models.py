@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import models
@@ -121,6 +121,11 @@ class CaseQuerySet(models.QuerySet["MediationCase"]):
 class MediationCase(TimeStampedModel):
     """One dispute brought to the mediation room."""
 
+    # Mediation records are for the community's mediation room only (see the module
+    # docstring); so are the texts of the parties, sessions, agreement and follow-ups below.
+    sensitive_fields: ClassVar[tuple[str, ...]] = ("facts", "risk_note", "outcome_note")
+    keeps_history: ClassVar[bool] = True
+
     number = models.CharField(_("case number"), max_length=20, unique=True, editable=False)
     community = models.ForeignKey(
         Community, on_delete=models.PROTECT, related_name="mediation_cases"
@@ -190,16 +195,19 @@ class PartyRole(models.TextChoices):
 class CaseParty(models.Model):
     """当事人: a resident of the community or an outsider, with a role in the dispute."""
 
-    case = models.ForeignKey(MediationCase, on_delete=models.CASCADE, related_name="parties")
+    sensitive_fields: ClassVar[tuple[str, ...]] = ("name", "phone", "address")
+    keeps_history: ClassVar[bool] = True
+
+    case = models.ForeignKey(MediationCase, on_delete=models.PROTECT, related_name="parties")
     role = models.CharField(_("role"), max_length=12, choices=PartyRole.choices)
     name = models.CharField(_("name"), max_length=50)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     resident = models.ForeignKey(
-        Resident, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Resident, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     # The party's own portal account: they see the outcome and the agreement.
     user = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="mediation_parties"
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="mediation_parties"
     )
     address = models.CharField(_("address"), max_length=200, blank=True)
 
@@ -220,7 +228,16 @@ def signature_path(instance: MediationSession, filename: str) -> str:
 class MediationSession(models.Model):
     """调解笔录: one sitting of the mediation room."""
 
-    case = models.ForeignKey(MediationCase, on_delete=models.CASCADE, related_name="sessions")
+    sensitive_fields: ClassVar[tuple[str, ...]] = (
+        "place",
+        "attendees",
+        "record",
+        "proposals",
+        "signature_scan",
+    )
+    keeps_history: ClassVar[bool] = True
+
+    case = models.ForeignKey(MediationCase, on_delete=models.PROTECT, related_name="sessions")
     held_on = models.DateField(_("date"))
     place = models.CharField(_("place"), max_length=100)
     attendees = models.CharField(_("who attended"), max_length=500)
@@ -249,7 +266,15 @@ class AgreementKind(models.TextChoices):
 class Agreement(models.Model):
     """调解协议: what the parties agreed, and how, where and by when it is carried out."""
 
-    case = models.OneToOneField(MediationCase, on_delete=models.CASCADE, related_name="agreement")
+    sensitive_fields: ClassVar[tuple[str, ...]] = (
+        "facts",
+        "terms",
+        "performance",
+        "confirmation_result",
+    )
+    keeps_history: ClassVar[bool] = True
+
+    case = models.OneToOneField(MediationCase, on_delete=models.PROTECT, related_name="agreement")
     kind = models.CharField(_("kind"), max_length=10, choices=AgreementKind.choices)
     facts = models.TextField(_("facts and responsibilities"))
     terms = models.TextField(_("what was agreed"))
@@ -277,7 +302,10 @@ class Agreement(models.Model):
 class FollowUp(models.Model):
     """回访: whether the agreement is being carried out."""
 
-    case = models.ForeignKey(MediationCase, on_delete=models.CASCADE, related_name="follow_ups")
+    sensitive_fields: ClassVar[tuple[str, ...]] = ("note",)
+    keeps_history: ClassVar[bool] = True
+
+    case = models.ForeignKey(MediationCase, on_delete=models.PROTECT, related_name="follow_ups")
     due_on = models.DateField(_("due"))
     done_on = models.DateField(_("visited on"), null=True, blank=True)
     carried_out = models.BooleanField(_("being carried out"), null=True)
@@ -299,7 +327,10 @@ class FollowUp(models.Model):
 class CaseEvent(models.Model):
     """One step on a case's timeline."""
 
-    case = models.ForeignKey(MediationCase, on_delete=models.CASCADE, related_name="events")
+    sensitive_fields: ClassVar[tuple[str, ...]] = ("note",)
+    keeps_history: ClassVar[bool] = True
+
+    case = models.ForeignKey(MediationCase, on_delete=models.PROTECT, related_name="events")
     action = models.CharField(_("action"), max_length=20, choices=CaseAction.choices)
     actor = models.ForeignKey(
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -12,19 +12,19 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from community.admin import PortalAdmin, PortalTabularInline
 from petitions.models import DeadlineRule, Petition, PetitionEvent
 
 
 @admin.register(DeadlineRule)
-class DeadlineRuleAdmin(admin.ModelAdmin):
+class DeadlineRuleAdmin(PortalAdmin):
     list_display = ["__str__", "category", "priority", "hours"]
     list_filter = ["priority"]
 
 
-class EventInline(admin.TabularInline):
+class EventInline(PortalTabularInline):
     model = PetitionEvent
     extra = 0
-    can_delete = False
     fields = ("created_at", "action", "actor", "desk", "from_status", "to_status", "reason")
     readonly_fields = fields
 
@@ -33,7 +33,7 @@ class EventInline(admin.TabularInline):
 
 
 @admin.register(Petition)
-class PetitionAdmin(admin.ModelAdmin):
+class PetitionAdmin(PortalAdmin):
     list_display = ["reference", "category", "status", "community", "grid", "created_at"]
     list_filter = ["status", "category", "priority", "community"]
     list_select_related = ["community", "grid"]
@@ -44,7 +44,4 @@ class PetitionAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from community.spreadsheets import append_row
 from petitions.selectors import DailySummary
 
 
@@ -18,7 +19,7 @@ def summary_workbook(s: DailySummary) -> bytes:
     came = wb.active
     assert came is not None
     came.title = _("Came in")[:31]
-    came.append([f"{s.community} {s.day:%Y-%m-%d} {_('daily summary')}"])
+    append_row(came, [f"{s.community} {s.day:%Y-%m-%d} {_('daily summary')}"])
     came["A1"].font = Font(bold=True, size=14)
     header = [
         _("Reference"),
@@ -31,9 +32,10 @@ def summary_workbook(s: DailySummary) -> bytes:
         _("What is the matter"),
         _("Status"),
     ]
-    came.append(header)
+    append_row(came, header)
     for p in s.came_in:
-        came.append(
+        append_row(
+            came,
             [
                 p.reference,
                 f"{timezone.localtime(p.created_at):%H:%M}",
@@ -44,16 +46,19 @@ def summary_workbook(s: DailySummary) -> bytes:
                 p.requester_name,
                 p.description,
                 str(p.get_status_display()),
-            ]
+            ],
         )
     for title, events in (
         (_("Kept in the community"), s.kept),
         (_("Went up to the street"), s.went_up),
     ):
         sheet = wb.create_sheet(title[:31])
-        sheet.append([_("Reference"), _("Time"), _("Step"), _("By"), _("Reason"), _("Building")])
+        append_row(
+            sheet, [_("Reference"), _("Time"), _("Step"), _("By"), _("Reason"), _("Building")]
+        )
         for e in events:
-            sheet.append(
+            append_row(
+                sheet,
                 [
                     e.petition.reference,
                     f"{timezone.localtime(e.created_at):%H:%M}",
@@ -61,18 +66,18 @@ def summary_workbook(s: DailySummary) -> bytes:
                     str(e.actor or ""),
                     e.reason,
                     str(e.petition.building),
-                ]
+                ],
             )
     totals = wb.create_sheet(_("Totals")[:31])
-    totals.append([_("Grid"), _("Came in")])
+    append_row(totals, [_("Grid"), _("Came in")])
     for name, n in s.by_grid:
-        totals.append([name, n])
-    totals.append([])
-    totals.append([_("Category"), _("Came in")])
+        append_row(totals, [name, n])
+    append_row(totals, [])
+    append_row(totals, [_("Category"), _("Came in")])
     for label, n in s.by_category:
-        totals.append([label, n])
-    totals.append([])
-    totals.append([_("Still open in the community"), s.open_total])
+        append_row(totals, [label, n])
+    append_row(totals, [])
+    append_row(totals, [_("Still open in the community"), s.open_total])
     for sheet in wb.worksheets:
         sheet.column_dimensions["A"].width = 18
         sheet.column_dimensions["H"].width = 40

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import ClassVar
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import models
@@ -271,6 +272,8 @@ class PetitionQuerySet(models.QuerySet["Petition"]):
 class Petition(TimeStampedModel):
     """One request (诉求) from a resident, and where it stands."""
 
+    keeps_history: ClassVar[bool] = True
+
     reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     priority = models.CharField(
@@ -309,7 +312,7 @@ class Petition(TimeStampedModel):
     )
     resident = models.ForeignKey(
         Resident,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="petitions",
@@ -362,7 +365,7 @@ class Petition(TimeStampedModel):
     accept_by = models.DateTimeField(editable=False)
     accepted_at = models.DateTimeField(null=True, blank=True, editable=False)
     accepted_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
     )
     sign_by = models.DateTimeField(null=True, blank=True, editable=False)
     signed_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -438,8 +441,10 @@ class Petition(TimeStampedModel):
 class PetitionEvent(models.Model):
     """One step on a request's timeline: who moved it, from where to where, and why."""
 
+    keeps_history: ClassVar[bool] = True
+
     petition = models.ForeignKey(
-        Petition, on_delete=models.CASCADE, related_name="events", verbose_name=_("request")
+        Petition, on_delete=models.PROTECT, related_name="events", verbose_name=_("request")
     )
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
     # Empty for the deadline watch (the beat sweep acts, not a person).
@@ -477,8 +482,10 @@ def petition_photo_path(instance: PetitionPhoto, filename: str) -> str:
 class PetitionPhoto(models.Model):
     """A photo sent with a step: the problem as found, a result, a callback."""
 
-    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="photos")
-    event = models.ForeignKey(PetitionEvent, on_delete=models.CASCADE, related_name="photos")
+    keeps_history: ClassVar[bool] = True
+
+    petition = models.ForeignKey(Petition, on_delete=models.PROTECT, related_name="photos")
+    event = models.ForeignKey(PetitionEvent, on_delete=models.PROTECT, related_name="photos")
     image = models.FileField(_("photo"), upload_to=petition_photo_path)
     thumbnail = models.FileField(_("thumbnail"), upload_to=petition_photo_path, blank=True)
     width = models.PositiveIntegerField()

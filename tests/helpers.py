@@ -29,6 +29,8 @@ class BotServer:
     answer: dict[str, Any] = field(default_factory=lambda: {"errcode": 0, "errmsg": "ok"})
     status: int = 200
     garbled: bool = False  # answer with something that is not HTTP at all
+    redirect_to: str = ""  # answer 302 with this Location instead
+    hits: list[str] = field(default_factory=list)  # "METHOD path" of every request, any method
 
 
 @contextmanager
@@ -36,10 +38,23 @@ def bot_server() -> Iterator[BotServer]:
     state: dict[str, BotServer] = {}
 
     class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            state["bot"].hits.append(f"GET {self.path}")
+            self.send_response(405)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
         def do_POST(self) -> None:
             bot = state["bot"]
+            bot.hits.append(f"POST {self.path}")
             length = int(self.headers.get("Content-Length", 0))
             bot.received.append(json.loads(self.rfile.read(length)))
+            if bot.redirect_to:
+                self.send_response(302)
+                self.send_header("Location", bot.redirect_to)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             if bot.garbled:
                 self.wfile.write(b"THIS IS NOT HTTP\r\n\r\n")
                 return

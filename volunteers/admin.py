@@ -8,17 +8,15 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from community.admin import PortalAdmin
 from volunteers.models import Activity, HoursEntry, Team, Volunteer
 
 
-class ReadOnly(admin.ModelAdmin):
+class ReadOnly(PortalAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from community.spreadsheets import append_row
 from volunteers.models import HoursEntry
 from volunteers.selectors import Report
 
@@ -20,17 +21,18 @@ def report_workbook(data: Report, entries: Iterable[HoursEntry]) -> bytes:
     assert people is not None
     people.title = _("Volunteers")[:31]
     title = _("Volunteer service hours")
-    people.append([f"{title} {data.since:%Y-%m-%d} – {data.until:%Y-%m-%d}"])
+    append_row(people, [f"{title} {data.since:%Y-%m-%d} – {data.until:%Y-%m-%d}"])
     people["A1"].font = Font(bold=True, size=14)
-    people.append([_("Volunteer"), _("Activities"), _("Hours")])
+    append_row(people, [_("Volunteer"), _("Activities"), _("Hours")])
     for row in data.by_volunteer:
-        people.append([row["volunteer__name"], row["times"], float(row["hours"])])
+        append_row(people, [row["volunteer__name"], row["times"], float(row["hours"])])
     teams = wb.create_sheet(_("Teams")[:31])
-    teams.append([_("Team"), _("Volunteers"), _("Hours")])
+    append_row(teams, [_("Team"), _("Volunteers"), _("Hours")])
     for row in data.by_team:
-        teams.append([row["activity__team__name"], row["volunteers"], float(row["hours"])])
+        append_row(teams, [row["activity__team__name"], row["volunteers"], float(row["hours"])])
     projects = wb.create_sheet(_("Projects")[:31])
-    projects.append(
+    append_row(
+        projects,
         [
             _("Service project"),
             _("Team"),
@@ -39,14 +41,16 @@ def report_workbook(data: Report, entries: Iterable[HoursEntry]) -> bytes:
             _("People signed up and served"),
             _("Served without signing up"),
             _("Volunteer person-times"),
-        ]
+        ],
     )
     for p in data.by_project:
-        projects.append(
-            [p.project, p.team, p.activities, p.served, p.people, p.walk_ins, p.volunteer_times]
+        append_row(
+            projects,
+            [p.project, p.team, p.activities, p.served, p.people, p.walk_ins, p.volunteer_times],
         )
     ledger = wb.create_sheet(_("Ledger")[:31])
-    ledger.append(
+    append_row(
+        ledger,
         [
             _("Date"),
             _("Volunteer"),
@@ -57,10 +61,11 @@ def report_workbook(data: Report, entries: Iterable[HoursEntry]) -> bytes:
             _("Hours"),
             _("Reason"),
             _("Recorded by"),
-        ]
+        ],
     )
     for e in entries:
-        ledger.append(
+        append_row(
+            ledger,
             [
                 f"{e.served_on:%Y-%m-%d}",
                 e.volunteer.name,
@@ -71,7 +76,7 @@ def report_workbook(data: Report, entries: Iterable[HoursEntry]) -> bytes:
                 float(e.hours),
                 e.reason,
                 str(e.recorded_by or ""),
-            ]
+            ],
         )
     for sheet in wb.worksheets:
         sheet.column_dimensions["A"].width = 20

@@ -6,6 +6,16 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+# Two declarations a model may make, read by the admin (community.admin.PortalRules):
+#
+#   sensitive_fields: ClassVar[tuple[str, ...]] = ("health_note",)
+#       fields (or relations) the portal shows only to a few desks: the admin never
+#       shows, edits, searches, filters or orders by them, nor accepts a lookup that
+#       goes through them, from this model or across a relation from any other.
+#   keeps_history: ClassVar[bool] = True
+#       rows that are part of someone's record are closed, archived or anonymised,
+#       never deleted.
+
 
 class TimeStampedModel(models.Model):
     """The base model every app's tables share."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from django.db import models
 from django.db.models import Q
@@ -50,9 +50,11 @@ class Notification(models.Model):
     the beat sweep picks up any row whose hand-off to the broker failed.
     """
 
+    keeps_history: ClassVar[bool] = True
+
     recipient = models.ForeignKey(
         User,
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="notifications",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
@@ -34,6 +34,8 @@ def not_a_mobile_number(value: str) -> None:
 
 class User(AbstractUser):
     """A person: a login with a name and a mobile number; roles are memberships."""
+
+    keeps_history: ClassVar[bool] = True
 
     username = models.CharField(
         _("username"),
@@ -123,8 +125,10 @@ class MembershipQuerySet(models.QuerySet["Membership"]):
 class Membership(TimeStampedModel):
     """One role a person holds in one organisation unit."""
 
+    keeps_history: ClassVar[bool] = True
+
     user = models.ForeignKey(
-        User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("person")
+        User, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("person")
     )
     role = models.CharField(_("role"), max_length=30, choices=Role.choices)
     street = models.ForeignKey(
@@ -153,7 +157,7 @@ class Membership(TimeStampedModel):
     )
     granted_by = models.ForeignKey(
         User,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",

@@ -277,6 +277,17 @@ def _webhook_payload(row: Notification) -> dict[str, Any]:
     }
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A 3xx is a failed delivery (HTTPError), never a second request elsewhere:
+    the address was checked (scheme, plain http), the Location it names was not."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_webhook_opener = urllib.request.build_opener(_NoRedirects)
+
+
 def _send_webhook(row: Notification) -> None:
     scheme = urlsplit(row.target).scheme
     if scheme not in {"http", "https"}:
@@ -291,9 +302,7 @@ def _send_webhook(row: Notification) -> None:
         method="POST",
     )
     try:
-        with urllib.request.urlopen(  # noqa: S310 - scheme checked above
-            request, timeout=settings.NOTIFY_WEBHOOK_TIMEOUT
-        ) as resp:
+        with _webhook_opener.open(request, timeout=settings.NOTIFY_WEBHOOK_TIMEOUT) as resp:
             answer = resp.read(65536)
     except (urllib.error.URLError, OSError) as exc:
         raise DeliveryError(f"webhook: {exc}") from exc

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -46,6 +46,8 @@ class WorkerRecordQuerySet(models.QuerySet[Any]):
 class Patrol(TimeStampedModel):
     """巡查: one walk of a grid by its worker, with a check-in at each building."""
 
+    keeps_history: ClassVar[bool] = True
+
     grid = models.ForeignKey(
         Grid, on_delete=models.PROTECT, related_name="patrols", verbose_name=_("grid")
     )
@@ -85,8 +87,10 @@ class Patrol(TimeStampedModel):
 class PatrolCheckIn(models.Model):
     """The worker was at this building, at this time (and place, if the phone said)."""
 
+    keeps_history: ClassVar[bool] = True
+
     patrol = models.ForeignKey(
-        Patrol, on_delete=models.CASCADE, related_name="check_ins", verbose_name=_("patrol")
+        Patrol, on_delete=models.PROTECT, related_name="check_ins", verbose_name=_("patrol")
     )
     building = models.ForeignKey(
         Building, on_delete=models.PROTECT, related_name="check_ins", verbose_name=_("building")
@@ -156,6 +160,8 @@ class HazardQuerySet(models.QuerySet["Hazard"]):
 class Hazard(TimeStampedModel):
     """隐患: something unsafe found in the grid, open until fixed (with a photo)."""
 
+    keeps_history: ClassVar[bool] = True
+
     building = models.ForeignKey(
         Building, on_delete=models.PROTECT, related_name="hazards", verbose_name=_("building")
     )
@@ -195,7 +201,7 @@ class Hazard(TimeStampedModel):
     )
     patrol = models.ForeignKey(
         Patrol,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="hazards",
@@ -236,8 +242,10 @@ def hazard_photo_path(instance: HazardPhoto, filename: str) -> str:
 
 
 class HazardPhoto(models.Model):
+    keeps_history: ClassVar[bool] = True
+
     hazard = models.ForeignKey(
-        Hazard, on_delete=models.CASCADE, related_name="photos", verbose_name=_("hazard")
+        Hazard, on_delete=models.PROTECT, related_name="photos", verbose_name=_("hazard")
     )
     stage = models.CharField(_("stage"), max_length=10, choices=PhotoStage.choices)
     image = models.FileField(_("photo"), upload_to=hazard_photo_path)
@@ -270,6 +278,8 @@ class WorkCategory(models.TextChoices):
 
 
 class WorkLogEntry(TimeStampedModel):
+    keeps_history: ClassVar[bool] = True
+
     worker = models.ForeignKey(
         User, on_delete=models.PROTECT, related_name="work_log", verbose_name=_("grid worker")
     )
@@ -280,7 +290,7 @@ class WorkLogEntry(TimeStampedModel):
     done_on = models.DateField(_("date"))
     resident = models.ForeignKey(
         Resident,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",

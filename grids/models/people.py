@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.contrib.auth.models import AnonymousUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -42,6 +44,11 @@ class ResidentQuerySet(models.QuerySet["Resident"]):
 class Resident(TimeStampedModel):
     """A person living in a household. No national ID numbers are kept."""
 
+    # Health data, and care tags (one of which is a chronic illness): for
+    # the resident's grid and secretary only (grids.selectors.Access).
+    sensitive_fields: ClassVar[tuple[str, ...]] = ("health_note", "tags")
+    keeps_history: ClassVar[bool] = True
+
     household = models.ForeignKey(
         Household, on_delete=models.PROTECT, related_name="residents", verbose_name=_("household")
     )
@@ -71,13 +78,16 @@ class Resident(TimeStampedModel):
     )
     confirmed_by = models.ForeignKey(
         User,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
         verbose_name=_("confirmed by"),
     )
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    # Set by grids.services.resident_move_out, which blanks who they were; the
+    # row stays so that their requests and visits keep pointing at a household.
+    moved_out_on = models.DateField(_("moved out"), null=True, blank=True, editable=False)
 
     objects = ResidentQuerySet.as_manager()
 
@@ -88,7 +98,7 @@ class Resident(TimeStampedModel):
         indexes = [models.Index(fields=["name"], name="resident_name")]
 
     def __str__(self) -> str:
-        return self.name
+        return self.name or str(_("(moved out)"))
 
 
 class ResidentTag(models.Model):
@@ -154,6 +164,10 @@ class VisitQuerySet(models.QuerySet["Visit"]):
 
 class Visit(TimeStampedModel):
     """走访: a grid worker's home visit to a resident."""
+
+    # What a resident is like and needs is health-adjacent: shown with the notes.
+    sensitive_fields: ClassVar[tuple[str, ...]] = ("condition", "needs", "follow_up")
+    keeps_history: ClassVar[bool] = True
 
     resident = models.ForeignKey(
         Resident, on_delete=models.PROTECT, related_name="visits", verbose_name=_("resident")

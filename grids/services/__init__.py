@@ -8,7 +8,7 @@ from grids.services.hazards import (
     hazard_thumbnails_sweep,
 )
 from grids.services.patrols import patrol_check_in, patrol_end, patrol_start
-from grids.services.residents import resident_link_account, worklog_add
+from grids.services.residents import resident_link_account, resident_move_out, worklog_add
 from grids.services.visits import visit_record, visits_notify_overdue
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "patrol_end",
     "patrol_start",
     "resident_link_account",
+    "resident_move_out",
     "visit_record",
     "visits_notify_overdue",
     "worklog_add",

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from django.apps import apps
+from django.contrib import admin
 
+from community.admin import PortalAdmin, PortalRules, keeps_history
 from community.models import Membership, Notification, Role
+from community.services import notify
 
 pytestmark = pytest.mark.django_db
 
@@ -70,3 +74,98 @@ def test_ending_a_role_keeps_the_row_and_notifies(client, world):
     membership.refresh_from_db()
     assert membership.revoked_at is not None
     assert Notification.objects.get(recipient=world.worker_x).kind == "membership.revoked"
+
+
+# --- The portal's rules in every admin of ours --------------------------------------------
+
+OUR_APPS = {"community", "grids", "petitions", "mediation", "volunteers"}
+
+# Rows that are part of someone's record: closed, archived or anonymised, never deleted.
+KEEP_HISTORY = {
+    "community.User",
+    "community.Membership",
+    "community.Notification",
+    "grids.Resident",
+    "grids.Visit",
+    "grids.Patrol",
+    "grids.PatrolCheckIn",
+    "grids.Hazard",
+    "grids.HazardPhoto",
+    "grids.WorkLogEntry",
+    "petitions.Petition",
+    "petitions.PetitionEvent",
+    "petitions.PetitionPhoto",
+    "mediation.MediationCase",
+    "mediation.CaseParty",
+    "mediation.MediationSession",
+    "mediation.Agreement",
+    "mediation.FollowUp",
+    "mediation.CaseEvent",
+    "volunteers.Team",
+    "volunteers.Volunteer",
+    "volunteers.TeamMember",
+    "volunteers.Activity",
+    "volunteers.SignUp",
+    "volunteers.SignUpEvent",
+    "volunteers.HoursEntry",
+}
+
+
+def _ours() -> list[tuple[type, admin.ModelAdmin]]:
+    return [(m, a) for m, a in admin.site._registry.items() if m._meta.app_label in OUR_APPS]
+
+
+def test_the_records_that_keep_their_history_are_declared():
+    assert {m._meta.label for m in apps.get_models() if keeps_history(m)} == KEEP_HISTORY
+
+
+def test_every_admin_and_inline_of_ours_applies_the_portals_rules(rf, world):
+    request = rf.get("/admin/")
+    request.user = world.admin
+    for _model, model_admin in _ours():
+        assert isinstance(model_admin, PortalAdmin), model_admin
+        for inline in model_admin.get_inline_instances(request):
+            assert isinstance(inline, PortalRules), inline
+
+
+def test_no_record_with_a_history_can_be_deleted_in_the_admin(rf, world):
+    request = rf.get("/admin/")
+    request.user = world.admin
+    refused = set()
+    for model, model_admin in _ours():
+        inlines = model_admin.get_inline_instances(request)
+        for checked in [model_admin, *inlines]:
+            if keeps_history(checked.model):
+                assert not checked.has_delete_permission(request), checked
+                refused.add(checked.model._meta.label)
+        if keeps_history(model):
+            assert "delete_selected" not in model_admin.get_actions(request), model
+    assert refused == {
+        "community.User",
+        "community.Membership",
+        "community.Notification",
+        "grids.Resident",
+        "petitions.Petition",
+        "petitions.PetitionEvent",
+        "mediation.MediationCase",
+        "volunteers.Team",
+        "volunteers.Volunteer",
+        "volunteers.Activity",
+        "volunteers.HoursEntry",
+    }
+
+
+def test_a_person_and_their_messages_cannot_be_deleted_in_the_admin(client, world):
+    notify(recipient=world.worker_x, kind="test", title="你好", key="admin-delete")
+    message = Notification.objects.filter(recipient=world.worker_x).first()
+    client.force_login(world.admin)
+    for url in (
+        f"/admin/community/user/{world.worker_x.pk}/delete/",
+        f"/admin/community/notification/{message.pk}/delete/",
+    ):
+        assert client.get(url).status_code == 403
+        assert client.post(url, {"post": "yes"}).status_code == 403
+    for listing in ("/admin/community/user/", "/admin/community/notification/"):
+        assert 'value="delete_selected"' not in client.get(listing).content.decode()
+    world.worker_x.refresh_from_db()
+    assert Notification.objects.filter(pk=message.pk).exists()

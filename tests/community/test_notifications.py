@@ -24,6 +24,7 @@ from community.services import (
 )
 from community.services.notifications import MAX_ATTEMPTS
 from tests.community.factories import UserFactory
+from tests.helpers import bot_server
 
 pytestmark = pytest.mark.django_db
 
@@ -188,6 +189,25 @@ def test_a_message_that_keeps_failing_is_marked_failed(world, newcomer, time_mac
     assert row.status == DeliveryStatus.FAILED
     assert row.attempts == MAX_ATTEMPTS
     assert row.last_error.startswith("webhook:")
+
+
+def test_a_bot_that_redirects_is_a_failed_attempt_and_the_new_address_gets_nothing(
+    world, newcomer, bot, django_capture_on_commit_callbacks
+):
+    # A redirect would carry the message to an address nobody checked (plain
+    # http in production, say): the portal posts only where it was told.
+    with bot_server() as elsewhere:
+        world.x.bot_webhook_url = bot.url
+        world.x.save()
+        bot.redirect_to = elsewhere.url
+        with django_capture_on_commit_callbacks(execute=True):
+            _grant(world, newcomer)
+        assert elsewhere.hits == []
+    assert len(bot.hits) == 1
+    row = Notification.objects.get(channel=Channel.WEBHOOK)
+    assert row.status == DeliveryStatus.PENDING
+    assert row.attempts == 1
+    assert "302" in row.last_error
 
 
 def test_a_garbled_bot_answer_is_a_failed_attempt_not_a_stuck_row(

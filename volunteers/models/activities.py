@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import ClassVar
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -60,6 +61,8 @@ class ActivityQuerySet(models.QuerySet["Activity"]):
 
 class Activity(TimeStampedModel):
     """One occasion of a project: a place, a start and an end, and a number of places."""
+
+    keeps_history: ClassVar[bool] = True
 
     project = models.ForeignKey(
         ServiceProject,
@@ -213,6 +216,8 @@ class SignUpQuerySet(models.QuerySet["SignUp"]):
 class SignUp(models.Model):
     """报名: one person's place (or place in the queue) at one activity."""
 
+    keeps_history: ClassVar[bool] = True
+
     activity = models.ForeignKey(
         Activity, on_delete=models.PROTECT, related_name="signups", verbose_name=_("activity")
     )
@@ -227,7 +232,7 @@ class SignUp(models.Model):
     )
     resident = models.ForeignKey(
         Resident,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
@@ -238,7 +243,7 @@ class SignUp(models.Model):
     # The account that signed up (a parent for a child); empty when the leader did.
     booked_by = models.ForeignKey(
         User,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="volunteer_signups",
@@ -284,7 +289,9 @@ class SignUp(models.Model):
 class SignUpEvent(models.Model):
     """One step in a sign-up's life."""
 
-    signup = models.ForeignKey(SignUp, on_delete=models.CASCADE, related_name="events")
+    keeps_history: ClassVar[bool] = True
+
+    signup = models.ForeignKey(SignUp, on_delete=models.PROTECT, related_name="events")
     action = models.CharField(_("action"), max_length=20, choices=SignUpAction.choices)
     actor = models.ForeignKey(
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

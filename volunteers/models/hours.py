@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.db.models import Q
@@ -35,6 +37,8 @@ class HoursEntry(models.Model):
     early), so the ledger keeps who changed what, when and why. Nothing updates
     or deletes a row: there is no service for it and the admin is read-only.
     """
+
+    keeps_history: ClassVar[bool] = True
 
     volunteer = models.ForeignKey(
         Volunteer, on_delete=models.PROTECT, related_name="hours", verbose_name=_("volunteer")

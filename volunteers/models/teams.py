@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import models
@@ -71,6 +71,8 @@ class VolunteerQuerySet(models.QuerySet["Volunteer"]):
 class Volunteer(TimeStampedModel):
     """志愿者: a person who serves, with or without a portal account of their own."""
 
+    keeps_history: ClassVar[bool] = True
+
     community = models.ForeignKey(
         Community, on_delete=models.PROTECT, related_name="volunteers", verbose_name=_("community")
     )
@@ -89,7 +91,7 @@ class Volunteer(TimeStampedModel):
     )
     resident = models.ForeignKey(
         Resident,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
@@ -134,6 +136,8 @@ class TeamQuerySet(models.QuerySet["Team"]):
 
 class Team(TimeStampedModel):
     """志愿服务队, or one group of it (the art troupe's dance group)."""
+
+    keeps_history: ClassVar[bool] = True
 
     community = models.ForeignKey(
         Community,
@@ -202,12 +206,14 @@ del M
 class TeamMember(models.Model):
     """A volunteer in a team: asked, approved by the leader, perhaps left again."""
 
+    keeps_history: ClassVar[bool] = True
+
     team = models.ForeignKey(
-        Team, on_delete=models.CASCADE, related_name="members", verbose_name=_("team")
+        Team, on_delete=models.PROTECT, related_name="members", verbose_name=_("team")
     )
     volunteer = models.ForeignKey(
         Volunteer,
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         related_name="memberships",
         verbose_name=_("volunteer"),
     )
@@ -221,7 +227,7 @@ class TeamMember(models.Model):
     requested_at = models.DateTimeField(_("asked"), default=timezone.now, editable=False)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True, editable=False)
     decided_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
     )
 
     class Meta:
