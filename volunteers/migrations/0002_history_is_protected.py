@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('grids', '0007_resident_moved_out_history_protected'),
+        ('grids', '0008_resident_moved_out_history_protected'),
         ('volunteers', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

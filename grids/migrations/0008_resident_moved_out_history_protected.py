@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('grids', '0006_visit_once_a_day'),
+        ('grids', '0007_household_claims'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
