@@ -232,7 +232,7 @@ class FacilityAdmin(PortalAdmin):
     raw_id_fields = ["unit"]
 
 
-class ClaimEventInline(admin.TabularInline):
+class ClaimEventInline(PortalTabularInline):
     model = HouseholdClaimEvent
     extra = 0
     can_delete = False
@@ -244,7 +244,7 @@ class ClaimEventInline(admin.TabularInline):
 
 
 @admin.register(HouseholdClaim)
-class HouseholdClaimAdmin(admin.ModelAdmin):
+class HouseholdClaimAdmin(PortalAdmin):
     """Read-only: claims move only through grids.services.claim_move (the grid's pages)."""
 
     list_display = ["name", "household", "claimant", "status", "created_at", "decided_by"]

@@ -9,6 +9,7 @@ household's resident record through the existing linking rules
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import models
@@ -80,8 +81,10 @@ class HouseholdClaimQuerySet(models.QuerySet["HouseholdClaim"]):
 class HouseholdClaim(TimeStampedModel):
     """ "I live here": an account's claim to a household, until staff decide."""
 
+    keeps_history: ClassVar[bool] = True
+
     claimant = models.ForeignKey(
-        User, on_delete=models.CASCADE, related_name="household_claims", verbose_name=_("claimant")
+        User, on_delete=models.PROTECT, related_name="household_claims", verbose_name=_("claimant")
     )
     household = models.ForeignKey(
         Household, on_delete=models.PROTECT, related_name="claims", verbose_name=_("household")
@@ -105,7 +108,7 @@ class HouseholdClaim(TimeStampedModel):
     )
     decided_by = models.ForeignKey(
         User,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
@@ -139,12 +142,14 @@ class HouseholdClaim(TimeStampedModel):
 class HouseholdClaimEvent(models.Model):
     """One step of a claim: who moved it, from where to where, why, when."""
 
+    keeps_history: ClassVar[bool] = True
+
     claim = models.ForeignKey(
-        HouseholdClaim, on_delete=models.CASCADE, related_name="events", verbose_name=_("claim")
+        HouseholdClaim, on_delete=models.PROTECT, related_name="events", verbose_name=_("claim")
     )
     actor = models.ForeignKey(
         User,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         related_name="+",
         verbose_name=_("by"),
