@@ -73,7 +73,12 @@ def test_account_without_any_role_uses_the_portal_as_a_resident(client, db):
     client.force_login(user)
     page = client.get("/", follow=True)
     assert page.request["PATH_INFO"] == reverse("role-home", args=[Role.RESIDENT])
-    assert "尚未关联住户" in page.content.decode()
+    # Not linked to a household: the home page asks where they live (one panel, no
+    # second "not linked" alert beside it).
+    html = page.content.decode()
+    assert html.count('data-testid="claim-panel"') == 1
+    assert 'data-testid="claim-link"' in html
+    assert "尚未关联住户" not in html
 
 
 def test_wrong_password_and_unknown_user_get_the_same_clear_message(client, world):
