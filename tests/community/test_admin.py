@@ -92,6 +92,8 @@ KEEP_HISTORY = {
     "grids.Hazard",
     "grids.HazardPhoto",
     "grids.WorkLogEntry",
+    "grids.HouseholdClaim",
+    "grids.HouseholdClaimEvent",
     "petitions.Petition",
     "petitions.PetitionEvent",
     "petitions.PetitionPhoto",
