@@ -126,11 +126,15 @@ def poster_report(request: HttpRequest, token: str) -> HttpResponse:
     return _screen_one(request, building, None)
 
 
-def _draft(token: str) -> tuple[PosterDraft | None, Petition | None]:
+def _open_draft(request: HttpRequest, token: str) -> PosterDraft | HttpResponse:
+    """The draft behind a report link; or the page for a wrong link, or (filed
+    already: pressed twice, reloaded) the way to the request it became."""
     draft = draft_from_token(token)
-    if draft is None or draft.petition_id is None:
-        return draft, None
-    return draft, Petition.objects.get(pk=draft.petition_id)
+    if draft is None:
+        return _gone(request)
+    if draft.petition_id is not None:
+        return _to_follow(request, Petition.objects.get(pk=draft.petition_id))
+    return draft
 
 
 def _to_follow(request: HttpRequest, p: Petition) -> HttpResponse:
@@ -146,11 +150,9 @@ def _to_follow(request: HttpRequest, p: Petition) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def poster_edit(request: HttpRequest, token: str) -> HttpResponse:
     """Screen 1 again, for a draft: what was typed and the photos kept."""
-    draft, filed = _draft(token)
-    if draft is None:
-        return _gone(request)
-    if filed is not None:
-        return _to_follow(request, filed)
+    draft = _open_draft(request, token)
+    if isinstance(draft, HttpResponse):
+        return draft
     return _screen_one(request, draft.building, draft)
 
 
@@ -158,11 +160,9 @@ def poster_edit(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def poster_phone(request: HttpRequest, token: str) -> HttpResponse:
     """Screen 2: the mobile number (and a name, optional); a code is sent."""
-    draft, filed = _draft(token)
-    if draft is None:
-        return _gone(request)
-    if filed is not None:
-        return _to_follow(request, filed)
+    draft = _open_draft(request, token)
+    if isinstance(draft, HttpResponse):
+        return draft
     form = PosterPhoneForm(request.POST or None, initial={"phone": draft.phone, "name": draft.name})
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -199,11 +199,9 @@ def poster_phone(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def poster_code(request: HttpRequest, token: str) -> HttpResponse:
     """Screen 3: the code; right, and the report is filed (pressed twice: once)."""
-    draft, filed = _draft(token)
-    if draft is None:
-        return _gone(request)
-    if filed is not None:
-        return _to_follow(request, filed)
+    draft = _open_draft(request, token)
+    if isinstance(draft, HttpResponse):
+        return draft
     if not draft.phone:
         return redirect("poster-phone", token=token)
     form = CodeForm(request.POST or None)
