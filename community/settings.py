@@ -99,6 +99,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After the language and the user (its page is a normal page), before any
+    # view or CSRF check reads the body.
+    "community.middleware.BodySizeLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -290,6 +293,16 @@ SMS_ENDPOINT = env.str("SMS_ENDPOINT", default="https://dysmsapi.aliyuncs.com/")
 SMS_REGION = env.str("SMS_REGION", default="cn-hangzhou")
 # A person waits on the page while the code is sent: give up quickly.
 SMS_TIMEOUT = env.float("SMS_TIMEOUT", default=5.0)
+# The template of the SMS that brings a poster report's follow link (text with
+# ${reference} and ${link}); without it the link is only shown on the page.
+SMS_FOLLOW_TEMPLATE_CODE = env.str("SMS_FOLLOW_TEMPLATE_CODE", default="")
+
+# --- Uploads -------------------------------------------------------------------------
+# A request body past this is refused before it is read, with a page saying so
+# (413, community.middleware.BodySizeLimitMiddleware): six photos of at most
+# 15 MB each are refused one by one by community.images; a body this large is
+# never a sensible form. The proxy in front must allow at least this much.
+MAX_REQUEST_BODY = env.int("MAX_REQUEST_BODY", default=40 * 1024 * 1024)
 
 # --- Celery --------------------------------------------------------------------------
 # All Celery settings are here (namespace CELERY_); community/celery.py only
@@ -355,6 +368,11 @@ CELERY_BEAT_SCHEDULE = {
     # Request deadlines: warn before, mark the breach, climb the ladder
     # (dispatcher, then street lead) once per level; close requests left
     # unrated a week after the callback. Safe to run from two beats at once.
+    # Poster reports left at the code (a day old): the draft and its photos go.
+    "sweep-poster-drafts": {
+        "task": "petitions.sweep_poster_drafts",
+        "schedule": 3600.0,
+    },
     "watch-petition-deadlines": {
         "task": "petitions.watch_deadlines",
         "schedule": 60.0,

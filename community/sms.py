@@ -43,6 +43,10 @@ class SmsBackend(Protocol):
     def send_code(self, *, phone: str, code: str, purpose: str) -> None:
         """Send ``code`` to ``phone``; raise ``SmsError`` if it did not go."""
 
+    def send_notice(self, *, phone: str, template: str, params: dict[str, str], text: str) -> None:
+        """Send a notice (``template``: a key of ``NOTICE_TEMPLATES``) with its
+        ``params``; ``text`` is what it says, for the console."""
+
 
 @dataclass(frozen=True)
 class SentSms:
@@ -57,6 +61,10 @@ def code_text(*, code: str, purpose: str) -> str:
     return f"【同心】验证码 {code}（{purpose}），5 分钟内有效，请勿告诉他人。"
 
 
+# Notices other than codes, by key: the setting naming the provider's approved template.
+NOTICE_TEMPLATES = {"follow": "SMS_FOLLOW_TEMPLATE_CODE"}
+
+
 class ConsoleBackend:
     """Development and tests: the message goes to the log and to ``outbox``."""
 
@@ -66,6 +74,10 @@ class ConsoleBackend:
     def send_code(self, *, phone: str, code: str, purpose: str) -> None:
         text = code_text(code=code, purpose=purpose)
         self.outbox.append(SentSms(phone=phone, code=code, purpose=purpose, text=text))
+        logger.warning("SMS (console backend, not sent) to %s: %s", phone, text)
+
+    def send_notice(self, *, phone: str, template: str, params: dict[str, str], text: str) -> None:
+        self.outbox.append(SentSms(phone=phone, code="", purpose=template, text=text))
         logger.warning("SMS (console backend, not sent) to %s: %s", phone, text)
 
 
@@ -88,7 +100,16 @@ class AliyunBackend:
     """Aliyun SMS (Dysmsapi 2017-05-25, ``SendSms``), configured from settings."""
 
     def send_code(self, *, phone: str, code: str, purpose: str) -> None:
-        params = {
+        self._send(phone=phone, template_code=settings.SMS_TEMPLATE_CODE, params={"code": code})
+
+    def send_notice(self, *, phone: str, template: str, params: dict[str, str], text: str) -> None:
+        template_code = getattr(settings, NOTICE_TEMPLATES.get(template, ""), "")
+        if not template_code:
+            raise SmsError(f"No template code for the {template!r} notice in the settings")
+        self._send(phone=phone, template_code=template_code, params=params)
+
+    def _send(self, *, phone: str, template_code: str, params: dict[str, str]) -> None:
+        query_params = {
             "AccessKeyId": settings.SMS_ACCESS_KEY_ID,
             "Action": "SendSms",
             "Format": "JSON",
@@ -98,15 +119,15 @@ class AliyunBackend:
             "SignatureMethod": "HMAC-SHA1",
             "SignatureNonce": uuid.uuid4().hex,
             "SignatureVersion": "1.0",
-            "TemplateCode": settings.SMS_TEMPLATE_CODE,
-            "TemplateParam": json.dumps({"code": code}),
+            "TemplateCode": template_code,
+            "TemplateParam": json.dumps(params),
             "Timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "Version": "2017-05-25",
         }
-        signature = aliyun_signature(params, secret=settings.SMS_ACCESS_KEY_SECRET)
+        signature = aliyun_signature(query_params, secret=settings.SMS_ACCESS_KEY_SECRET)
         query = "&".join(
             f"{percent_encode(k)}={percent_encode(v)}"
-            for k, v in [("Signature", signature), *sorted(params.items())]
+            for k, v in [("Signature", signature), *sorted(query_params.items())]
         )
         url = f"{settings.SMS_ENDPOINT.rstrip('/')}/?{query}"
         if not url.startswith(("https://", "http://")):

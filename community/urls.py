@@ -13,6 +13,7 @@ from community.views import accounts
 from grids import api as grids_api
 from petitions import api as petitions_api
 from petitions import views as petitions_views
+from petitions import views_public as petitions_public
 
 router = DefaultRouter()
 router.register("communities", api.CommunityViewSet, basename="api-community")
@@ -56,6 +57,14 @@ urlpatterns = [
     path("grids/", include("grids.urls")),
     # The QR poster on a building (grids.printing) opens this: who to call, and a request form.
     path("b/<str:token>/", petitions_views.building_public, name="building-public"),
+    # Reporting from the poster without an account (three screens), and following it.
+    path("b/<str:token>/report/", petitions_public.poster_report, name="poster-report"),
+    path("report/<str:token>/", petitions_public.poster_edit, name="poster-edit"),
+    path("report/<str:token>/phone/", petitions_public.poster_phone, name="poster-phone"),
+    path("report/<str:token>/code/", petitions_public.poster_code, name="poster-code"),
+    path("r/<str:token>/", petitions_public.petition_follow, name="petition-follow"),
+    # A community's public board (公示), linked from its building posters.
+    path("board/<int:pk>/", petitions_public.public_board, name="public-board"),
     path("requests/", include("petitions.urls")),
     path("mediation/", include("mediation.urls")),
     path("volunteers/", include("volunteers.urls")),

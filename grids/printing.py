@@ -20,13 +20,22 @@ POSTER_SALT = "grids.building-poster"
 
 
 def building_token(building: Building) -> str:
-    """The code in a building's QR poster: signed, so ids cannot be guessed."""
-    return signing.Signer(salt=POSTER_SALT).sign(str(building.pk))
+    """The code in a building's QR poster: signed, so ids cannot be guessed, and
+    carrying the poster's serial, so renewing the poster revokes the old code.
+    The first poster's code is the building's id alone (posters printed before
+    serials existed keep working until the first renewal)."""
+    value = str(building.pk)
+    if building.poster_serial > 1:
+        value += f".{building.poster_serial}"
+    return signing.Signer(salt=POSTER_SALT).sign(value)
 
 
-def building_from_token(token: str) -> int | None:
+def building_from_token(token: str) -> tuple[int, int] | None:
+    """The building id and poster serial in a poster code, or None if forged."""
     try:
-        return int(signing.Signer(salt=POSTER_SALT).unsign(token))
+        value = signing.Signer(salt=POSTER_SALT).unsign(token)
+        pk, _dot, serial = value.partition(".")
+        return int(pk), int(serial or 1)
     except (signing.BadSignature, ValueError):
         return None
 
@@ -97,7 +106,7 @@ def contact_cards(*, worker: User, grid: Grid) -> bytes:
     return out.getvalue()
 
 
-def building_poster(*, building: Building, url: str) -> bytes:
+def building_poster(*, building: Building, url: str, board_url: str = "") -> bytes:
     """An A4 poster for a building's entrance: scan to reach its grid worker
     (and, once requests are online, to send one for this building)."""
     out = io.BytesIO()
@@ -126,6 +135,11 @@ def building_poster(*, building: Building, url: str) -> bytes:
     canvas.setFont(CJK_FONT, 11)
     canvas.drawCentredString(page_w / 2, 40 * mm, str(building.grid))
     canvas.drawCentredString(page_w / 2, 32 * mm, _("Small matters don't leave the compound."))
+    if board_url:
+        canvas.setFont(CJK_FONT, 9)
+        canvas.drawCentredString(
+            page_w / 2, 22 * mm, _("Public board: %(url)s") % {"url": board_url}
+        )
     canvas.showPage()
     canvas.save()
     return out.getvalue()

@@ -31,6 +31,7 @@ from grids.models import (
     WorkCategory,
     WorkLogEntry,
 )
+from grids.printing import building_from_token
 
 # Care tags that are health data: shown and searchable only with the notes.
 HEALTH_TAGS = frozenset({CareTag.CHRONIC_ILLNESS})
@@ -444,3 +445,17 @@ def claims_of(user: User) -> list[HouseholdClaim]:
 def claim_records(claim: HouseholdClaim) -> QuerySet[Resident]:
     """The household's resident records the account may be linked to."""
     return Resident.objects.filter(household=claim.household_id, user__isnull=True).order_by("name")
+
+
+def poster_building(token: str) -> Building | None:
+    """The building whose QR poster carries ``token``; None for a forged code or
+    one of a poster since renewed (revoked)."""
+    found = building_from_token(token)
+    if found is None:
+        return None
+    pk, serial = found
+    return (
+        Building.objects.select_related("community", "grid")
+        .filter(pk=pk, poster_serial=serial)
+        .first()
+    )

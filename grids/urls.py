@@ -24,6 +24,11 @@ urlpatterns = [
     path("<int:pk>/card.pdf", views.grid_card, name="grid-card"),
     path("buildings/", views.building_list, name="building-list"),
     path("buildings/<int:pk>/poster.pdf", views.building_poster, name="building-poster"),
+    path(
+        "buildings/<int:pk>/poster/renew/",
+        views.building_poster_renew,
+        name="building-poster-renew",
+    ),
     path("hazards/", views.hazard_list, name="hazard-list"),
     path("hazards/new/", views.hazard_new, name="hazard-new"),
     path("hazards/<int:pk>/", views.hazard_detail, name="hazard-detail"),

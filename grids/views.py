@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -354,10 +354,30 @@ def building_poster(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         Building.objects.visible_to(request.user).select_related("community", "grid"), pk=pk
     )
     # The portal's public address, not whichever host the printer happened to use.
-    url = settings.SITE_URL.rstrip("/") + reverse(
-        "building-public", args=[printing.building_token(building)]
+    site = settings.SITE_URL.rstrip("/")
+    url = site + reverse("building-public", args=[printing.building_token(building)])
+    try:  # the requests app's public board, when it is installed
+        board_url = site + reverse("public-board", args=[building.community_id])
+    except NoReverseMatch:
+        board_url = ""
+    return _pdf(
+        printing.building_poster(building=building, url=url, board_url=board_url),
+        f"poster-{building.pk}.pdf",
     )
-    return _pdf(printing.building_poster(building=building, url=url), f"poster-{building.pk}.pdf")
+
+
+@login_required
+@require_POST
+def building_poster_renew(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """A new poster code; the posters printed before stop working."""
+    building = get_object_or_404(Building.objects.visible_to(request.user), pk=pk)
+    services.building_poster_renew(actor=request.user, building=building)
+    messages.success(
+        request,
+        _("%(building)s has a new poster code. Print the new poster: the old one no longer works.")
+        % {"building": building},
+    )
+    return redirect("grids:building-list")
 
 
 @login_required

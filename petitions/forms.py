@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from community.forms import StyledForm, keep_fields, limit_choices
 from community.models import Department, Role, User
-from grids.models import Building, Grid
+from grids.models import Building, BuildingUnit, Grid
 from petitions.models import (
     OPEN_STATUSES,
     Action,
@@ -78,7 +78,9 @@ class RecordForm(IntakeForm):
     """A grid worker or secretary records a request on someone's behalf."""
 
     channel = forms.ChoiceField(
-        label=_("How it came in"), choices=[c for c in Channel.choices if c[0] != Channel.ONLINE]
+        label=_("How it came in"),
+        # Online and poster reports are filed by the resident themself.
+        choices=[c for c in Channel.choices if c[0] not in (Channel.ONLINE, Channel.POSTER)],
     )
     requester_name = forms.CharField(label=_("Name of the person asking"), max_length=50)
     requester_phone = forms.CharField(
@@ -267,3 +269,36 @@ class ListFilterForm(StyledForm):
             "grid",
             Grid.objects.visible_to(user).filter(kind="basic").select_related("community"),
         )
+
+
+# --- Reporting from a building poster, without an account -----------------------------
+
+
+class PosterReportForm(StyledForm):
+    """Screen 1: what and where (the building is the poster's; photos beside the form)."""
+
+    category = forms.ChoiceField(label=_("What kind of matter"), choices=Category.choices)
+    unit = forms.ModelChoiceField(
+        label=_("Unit (optional)"), queryset=BuildingUnit.objects.none(), required=False
+    )
+    description = forms.CharField(
+        label=_("What is the matter"), max_length=4000, widget=_textarea(4)
+    )
+    drop_photos = forms.BooleanField(label=_("Remove the photos kept"), required=False)
+
+    def __init__(self, *args: Any, building: Building, kept_photos: int = 0, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit_choices(self, "unit", building.units.all())
+        if not kept_photos:
+            del self.fields["drop_photos"]
+
+
+class PosterPhoneForm(StyledForm):
+    """Screen 2: the number the code (and later the follow link) goes to."""
+
+    phone = forms.CharField(
+        label=_("Mobile number"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "tel-national"}),
+    )
+    name = forms.CharField(label=_("Your name (optional)"), max_length=50, required=False)

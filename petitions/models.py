@@ -47,6 +47,7 @@ class Channel(models.TextChoices):
     PHONE = "phone", _("Phone call")
     PATROL = "patrol", _("Patrol finding")
     HAZARD = "hazard", _("Hazard report")
+    POSTER = "poster", _("Building poster, without an account")
 
 
 class Status(models.TextChoices):
@@ -320,8 +321,14 @@ class Petition(TimeStampedModel):
     )
     requester_name = models.CharField(_("requester"), max_length=50)
     requester_phone = models.CharField(_("requester's phone"), max_length=20, blank=True)
+    # Empty for a report from a building poster: nobody signed in to file it.
     recorded_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
     hazard = models.OneToOneField(
         Hazard,
@@ -396,6 +403,12 @@ class Petition(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["recorded_by", "client_token"], name="petition_token_unique"
+            ),
+            # A poster report has no recorder; its token (the draft's) is unique alone.
+            models.UniqueConstraint(
+                fields=["client_token"],
+                condition=Q(recorded_by__isnull=True),
+                name="petition_poster_token_unique",
             ),
         ]
         indexes = [
@@ -490,7 +503,10 @@ class PetitionPhoto(models.Model):
     thumbnail = models.FileField(_("thumbnail"), upload_to=petition_photo_path, blank=True)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
-    uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    # Empty for the photos of a poster report filed without an account.
+    uploaded_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -500,3 +516,56 @@ class PetitionPhoto(models.Model):
 
     def __str__(self) -> str:
         return f"{self.petition_id} · {self.pk}"
+
+
+# --- Reports from a building poster, before the code -----------------------------
+
+
+class PosterDraft(models.Model):
+    """A report typed on a building poster's page, kept until its SMS code is entered.
+
+    Anyone may report without an account (three screens: the matter with photos,
+    the mobile number, the code). What was typed and the photos wait here, so a
+    refused step loses nothing; the draft becomes a request only with a right
+    code (``petitions.services.poster``). The photos are kept in the row
+    (cleaned JPEGs, a few hundred kB each) rather than as files: a draft that is
+    never finished, or is swept, leaves no file behind. The browser holds only
+    a signed form of ``token``.
+    """
+
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    building = models.ForeignKey(Building, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(
+        BuildingUnit, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    category = models.CharField(max_length=20, choices=Category.choices, blank=True)
+    description = models.TextField(blank=True)
+    phone = models.CharField(max_length=11, blank=True)
+    name = models.CharField(max_length=50, blank=True)
+    # Set when the code was right: pressing "send" again shows this request.
+    petition = models.OneToOneField(
+        Petition, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("poster report draft")
+        verbose_name_plural = _("poster report drafts")
+
+    def __str__(self) -> str:
+        return f"{self.building_id} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class PosterDraftPhoto(models.Model):
+    """One cleaned photo of a draft (see community.images.clean_photo)."""
+
+    draft = models.ForeignKey(PosterDraft, on_delete=models.CASCADE, related_name="photos")
+    data = models.BinaryField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.draft_id} · {self.pk}"

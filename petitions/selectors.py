@@ -94,7 +94,9 @@ def is_staff_of(user: User, petition: Petition, desks: set[str] | None = None) -
 PUBLIC_EVENT_DATA = {"department", "due", "result", "rating", "by_phone", "original", "channel"}
 
 
-def timeline(petition: Petition, *, viewer: User, staff: bool) -> list[PetitionEvent]:
+def timeline(
+    petition: Petition, *, viewer: User | AnonymousUser, staff: bool
+) -> list[PetitionEvent]:
     """The steps a viewer may read: staff all of them; a requester the public ones,
     without internal notes, and without the name of another requester."""
     events = petition.events.select_related("actor").prefetch_related(
@@ -243,11 +245,17 @@ def rates(user: User | AnonymousUser, by: str, *, since: datetime | None = None)
     request reopened by an unsatisfied rating counts again once it is
     resolved again); satisfaction: satisfied or basically satisfied among those rated.
     """
-    key, name = GROUPINGS[by]
-    now = timezone.now()
-    rows = Petition.objects.visible_to(user).exclude(status__in=[Status.MERGED, Status.WITHDRAWN])
+    rows = Petition.objects.visible_to(user)
     if since:
         rows = rows.filter(created_at__gte=since)
+    return rates_of(rows, by)
+
+
+def rates_of(rows: QuerySet[Petition], by: str) -> list[Rates]:
+    """The three rates of ``rows`` per ``by`` (one query); see ``rates``."""
+    key, name = GROUPINGS[by]
+    now = timezone.now()
+    rows = rows.exclude(status__in=[Status.MERGED, Status.WITHDRAWN])
     if by == "department":
         responded = Q(signed_at__isnull=False, signed_at__lte=F("sign_by"))
         due = Q(signed_at__isnull=False) | Q(sign_by__lt=now)

@@ -21,3 +21,9 @@ def sweep_petition_thumbnails() -> None:
 def watch_deadlines() -> None:
     """Beat, every minute: warn, mark breaches, escalate, close unrated requests."""
     services.petitions_deadline_sweep()
+
+
+@shared_task(name="petitions.sweep_poster_drafts", ignore_result=True)
+def sweep_poster_drafts() -> None:
+    """Beat, hourly: poster reports left at the code for a day go, photos and all."""
+    services.poster_drafts_sweep()

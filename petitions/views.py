@@ -17,8 +17,8 @@ from django.views.decorators.http import require_POST
 
 from community.errors import Conflict, DomainError
 from community.http import AuthedHttpRequest, int_param
-from grids import printing
-from grids.models import Building, Duty, Hazard
+from grids.models import Duty, Hazard
+from grids.selectors import poster_building
 from petitions import selectors, services
 from petitions.exports import summary_workbook
 from petitions.forms import SORTS, ListFilterForm, MoveForm, RecordForm, SubmitForm
@@ -101,9 +101,9 @@ def _intake(request: AuthedHttpRequest, form: SubmitForm | RecordForm, **extra: 
 def petition_new(request: AuthedHttpRequest) -> HttpResponse:
     """A resident's request from the phone; a building's QR poster picks the building."""
     initial: dict[str, Any] = {}
-    building_pk = printing.building_from_token(request.GET.get("b", ""))
-    if building_pk:
-        initial["building"] = building_pk
+    poster = poster_building(request.GET.get("b", ""))
+    if poster is not None:
+        initial["building"] = poster.pk
     else:
         initial["building"] = selectors.home_building(request.user)
     form = SubmitForm(request.POST or None, user=request.user, initial=initial)
@@ -331,9 +331,11 @@ def rates_page(request: AuthedHttpRequest) -> HttpResponse:
 
 
 def building_public(request: HttpRequest, token: str) -> HttpResponse:
-    """What a building's QR poster opens: who to call, and report a matter here."""
-    pk = printing.building_from_token(token)
-    building = get_object_or_404(Building.objects.select_related("community", "grid"), pk=pk or 0)
+    """What a building's QR poster opens: who to call, and report a matter here
+    (with an account, or without one by SMS code), and the community's board."""
+    building = poster_building(token)
+    if building is None:
+        return render(request, "petitions/poster_invalid.html", status=404)
     workers = [
         s.user for s in building.grid.staff.filter(duty=Duty.GRID_WORKER).select_related("user")
     ]

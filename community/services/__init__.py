@@ -1,6 +1,7 @@
 """Writes of the organisation app. Each service is keyword-only and takes the actor."""
 
 from community.services.accounts import (
+    account_number_proved,
     account_set_password,
     account_sign_up,
     account_update_profile,
@@ -21,6 +22,7 @@ from community.services.notifications import (
 )
 
 __all__ = [
+    "account_number_proved",
     "account_set_password",
     "account_sign_up",
     "account_update_profile",

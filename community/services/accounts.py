@@ -7,6 +7,7 @@ The number has been proved by an SMS code before any of these are called
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 
 from axes.utils import reset as axes_reset
 from django.contrib.auth import password_validation
@@ -16,6 +17,26 @@ from django.utils.translation import gettext_lazy as _
 from community.errors import Conflict
 from community.models import User
 from community.services.memberships import user_set_language
+
+# What later apps do once a person proved they hold their account's number
+# (e.g. the requests app gives them the reports filed from that number on a
+# building poster). Registered in each app's AppConfig.ready(): this app knows
+# no other app.
+NumberProvedHook = Callable[[User], object]
+_number_proved: list[NumberProvedHook] = []
+
+
+def on_number_proved(hook: NumberProvedHook) -> None:
+    if hook not in _number_proved:
+        _number_proved.append(hook)
+
+
+def account_number_proved(*, user: User) -> User:
+    """``user`` just proved by an SMS code that they hold the account's number
+    (sign-up, sign-in or reset by code); run what the apps registered."""
+    for hook in _number_proved:
+        hook(user)
+    return user
 
 
 def account_sign_up(*, phone: str, name: str, password: str) -> User:

@@ -94,6 +94,8 @@ def masked(phone: str) -> str:
 
 
 def _sign_in(request: HttpRequest, user: User) -> HttpResponse:
+    """Sign in someone who just proved the account's number by its code."""
+    services.account_number_proved(user=user)
     login(request, user, backend=BACKEND)
     return redirect("home")
 

@@ -157,6 +157,9 @@ class Building(TimeStampedModel):
     longitude = models.DecimalField(
         _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
     )
+    # Part of the signed code in the building's QR poster: renewing the poster
+    # raises it, and the codes of the old posters stop working.
+    poster_serial = models.PositiveSmallIntegerField(_("poster serial"), default=1, editable=False)
 
     objects = BuildingQuerySet.as_manager()
 

@@ -8,10 +8,12 @@ from grids.services.hazards import (
     hazard_thumbnails_sweep,
 )
 from grids.services.patrols import patrol_check_in, patrol_end, patrol_start
+from grids.services.posters import building_poster_renew
 from grids.services.residents import resident_link_account, resident_move_out, worklog_add
 from grids.services.visits import visit_record, visits_notify_overdue
 
 __all__ = [
+    "building_poster_renew",
     "claim_actions",
     "claim_desks",
     "claim_file",

@@ -35,6 +35,17 @@ def _reference(p: Petition) -> str:
     return f"{timezone.localdate(p.created_at):%Y%m%d}-{p.pk:05d}"
 
 
+def _check(
+    *, building: Building, unit: BuildingUnit | None, category: str, description: str
+) -> None:
+    if category not in Category.values:
+        raise DomainError(_("Choose a category from the list."))
+    if not description.strip():
+        raise DomainError(_("Say what the matter is."))
+    if unit is not None and unit.building_id != building.pk:
+        raise DomainError(_("That unit is not in %(building)s.") % {"building": building})
+
+
 def petition_submit(
     *,
     actor: User,
@@ -63,20 +74,16 @@ def petition_submit(
     submit event with the photos, and the notice to the grid worker.
     """
     token = token or uuid.uuid4()
-    earlier = Petition.objects.filter(recorded_by=actor, client_token=token).first()
+    earlier = _earlier(actor, token)
     if earlier is not None:
         return earlier
-    if category not in Category.values:
-        raise DomainError(_("Choose a category from the list."))
+    _check(building=building, unit=unit, category=category, description=description)
+    description = description.strip()
     if priority not in Priority.values:
         raise DomainError(_("Choose a priority from the list."))
-    if channel not in Channel.values:
+    if channel not in Channel.values or channel == Channel.POSTER:
+        # Poster reports come only through petition_submit_from_poster (a proved number).
         raise DomainError(_("Choose how the request came in."))
-    description = description.strip()
-    if not description:
-        raise DomainError(_("Say what the matter is."))
-    if unit is not None and unit.building_id != building.pk:
-        raise DomainError(_("That unit is not in %(building)s.") % {"building": building})
     if channel == Channel.ONLINE:
         if building.community_id not in home_communities(actor):
             raise NotAllowed(_("You can file requests only in your own community."))
@@ -99,7 +106,56 @@ def petition_submit(
         # A resident with an account follows the request online as if they had filed it.
         requester = resident.user if resident is not None else None
         desk = Desk.GRID if may_record_at(actor, building) else Desk.COMMUNITY
-    cleaned = clean_photos(photos or [])
+    return _file(
+        recorded_by=actor,
+        actor=actor,
+        desk=desk,
+        requester=requester,
+        resident=resident,
+        requester_name=requester_name,
+        requester_phone=requester_phone,
+        building=building,
+        unit=unit,
+        category=category,
+        priority=priority,
+        description=description,
+        channel=channel,
+        place_note=place_note,
+        photos=photos or [],
+        token=token,
+        hazard=hazard,
+    )
+
+
+def _earlier(recorded_by: User | None, token: uuid.UUID) -> Petition | None:
+    if recorded_by is None:
+        return Petition.objects.filter(recorded_by__isnull=True, client_token=token).first()
+    return Petition.objects.filter(recorded_by=recorded_by, client_token=token).first()
+
+
+def _file(
+    *,
+    recorded_by: User | None,
+    actor: User | None,
+    desk: str,
+    requester: User | None,
+    resident: Resident | None,
+    requester_name: str,
+    requester_phone: str,
+    building: Building,
+    unit: BuildingUnit | None,
+    category: str,
+    priority: str,
+    description: str,
+    channel: str,
+    place_note: str,
+    photos: list[UploadedFile],
+    token: uuid.UUID,
+    hazard: Hazard | None = None,
+) -> Petition:
+    """Write a checked request: photos cleaned first, then in one transaction the
+    request with its reference, the submit event with the photos, the notice."""
+    cleaned = clean_photos(photos)
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -118,7 +174,7 @@ def petition_submit(
                 resident=resident,
                 requester_name=requester_name[:50],
                 requester_phone=requester_phone[:20],
-                recorded_by=actor,
+                recorded_by=recorded_by,
                 hazard=hazard,
                 client_token=token,
                 accept_by=now + RESPOND_WITHIN[priority],
@@ -141,11 +197,71 @@ def petition_submit(
             notify_event(p, event)
     except IntegrityError:
         # The same token raced in from a second click: the first one won.
-        earlier = Petition.objects.filter(recorded_by=actor, client_token=token).first()
+        earlier = _earlier(recorded_by, token)
         if earlier is None:
             raise
         return earlier
     return p
+
+
+def petition_submit_from_poster(
+    *,
+    building: Building,
+    phone: str,
+    category: str,
+    description: str,
+    token: uuid.UUID,
+    name: str = "",
+    unit: BuildingUnit | None = None,
+    photos: list[UploadedFile] | None = None,
+) -> Petition:
+    """File a report made on a building's poster page by someone whose number
+    was just proved by an SMS code (the caller checked it); no one is signed in.
+
+    Steps: a token already filed returns that request; the category, text and
+    unit are checked as online; if an account has this number, the request is
+    its own at once (the number's holder proved it, as a code sign-in would);
+    otherwise it waits, with the number, for an account to claim it
+    (``poster_requests_claim``); then it is written like any other request.
+    """
+    earlier = _earlier(None, token)
+    if earlier is not None:
+        return earlier
+    _check(building=building, unit=unit, category=category, description=description)
+    account = User.objects.filter(phone=phone, is_active=True).first()
+    resident = Resident.objects.filter(user=account).first() if account is not None else None
+    return _file(
+        recorded_by=None,
+        actor=account,
+        desk=Desk.REQUESTER,
+        requester=account,
+        resident=resident,
+        requester_name=name.strip() or (account.name if account is not None else ""),
+        requester_phone=phone,
+        building=building,
+        unit=unit,
+        category=category,
+        priority=Priority.NORMAL,
+        description=description.strip(),
+        channel=Channel.POSTER,
+        place_note="",
+        photos=photos or [],
+        token=token,
+    )
+
+
+def poster_requests_claim(*, user: User) -> int:
+    """Make the poster reports filed from ``user``'s number their own requests.
+
+    Called once the number is proved to the account's holder (sign-up, sign-in
+    or reset by code). From then on the requests are in their list, they hear
+    of each step and may rate the result. Returns how many were claimed.
+    """
+    if not user.phone:
+        return 0
+    return Petition.objects.filter(
+        channel=Channel.POSTER, requester__isnull=True, requester_phone=user.phone
+    ).update(requester=user)
 
 
 def hazard_to_petition(

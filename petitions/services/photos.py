@@ -13,7 +13,7 @@ from petitions.models import Petition, PetitionEvent, PetitionPhoto
 
 
 def photos_save(
-    petition: Petition, event: PetitionEvent, photos: list[CleanPhoto], actor: User
+    petition: Petition, event: PetitionEvent, photos: list[CleanPhoto], actor: User | None
 ) -> None:
     ids = []
     for photo in photos:

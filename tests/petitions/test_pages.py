@@ -98,8 +98,11 @@ def test_a_photo_that_is_not_an_image_gets_a_message_and_nothing_is_filed(client
 def test_the_building_poster_opens_the_form_with_that_building(client, pw):
     token = building_token(pw.gw.building_1)
     public = client.get(reverse("building-public", args=[token]))
-    assert f"?b={token}" in public.content.decode()
+    # Without an account: the poster report by SMS code.
+    assert reverse("poster-report", args=[token]) in public.content.decode()
     client.force_login(pw.tenant)
+    public = client.get(reverse("building-public", args=[token]))
+    assert f"?b={token}" in public.content.decode()
     page = client.get(reverse("petitions:new") + f"?b={token}")
     assert page.context["form"].initial["building"] == pw.gw.building_1.pk
 
