@@ -40,15 +40,16 @@ def unavailable(reason: str) -> None:
 
 
 @pytest.fixture
-def clock():
+def clock(time_machine):
     """Stop the clock at WORLD_NOW (it ticks on from there) before a world is built.
 
     Every world fixture (``world``, ``gw`` and those built on it) asks for
-    ``clock`` first. A module whose tests need another day overrides this
-    fixture; its worlds are then built on that day too.
+    ``clock`` first. It is time-machine's own fixture, moved: a test that asks
+    for ``time_machine`` too moves or shifts the same clock. A module whose tests
+    need another day overrides ``clock``; its worlds are then built on that day.
     """
-    with time_machine.travel(WORLD_NOW, tick=True) as traveller:
-        yield traveller
+    time_machine.move_to(WORLD_NOW)
+    return time_machine
 
 
 @pytest.fixture(autouse=True)

@@ -147,6 +147,8 @@ def test_no_record_with_a_history_can_be_deleted_in_the_admin(rf, world):
         "community.Membership",
         "community.Notification",
         "grids.Resident",
+        "grids.HouseholdClaim",
+        "grids.HouseholdClaimEvent",
         "petitions.Petition",
         "petitions.PetitionEvent",
         "mediation.MediationCase",

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from community.errors import DomainError, NotAllowed
@@ -23,11 +22,11 @@ TODAY = date(2026, 11, 23)
 
 
 @pytest.fixture
-def clock():
+def clock(time_machine):
     """This module's day: the world is built on it, so a resident tagged by a
     factory is tagged on TODAY, not on the day the suite runs."""
-    with time_machine.travel(datetime(2026, 11, 23, 9, tzinfo=SHANGHAI), tick=True) as traveller:
-        yield traveller
+    time_machine.move_to(datetime(2026, 11, 23, 9, tzinfo=SHANGHAI))
+    return time_machine
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from community.errors import DomainError, NotAllowed
@@ -19,10 +18,10 @@ TODAY = date(2026, 11, 23)
 
 
 @pytest.fixture(autouse=True)
-def clock():
+def clock(time_machine):
     """This module's day (a Monday); the world is built on it."""
-    with time_machine.travel(datetime(2026, 11, 23, 10, tzinfo=SHANGHAI), tick=True) as traveller:
-        yield traveller
+    time_machine.move_to(datetime(2026, 11, 23, 10, tzinfo=SHANGHAI))
+    return time_machine
 
 
 def test_a_worker_logs_work_and_it_is_counted_per_kind(gw):

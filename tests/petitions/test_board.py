@@ -20,9 +20,11 @@ NOW = "2026-11-23 10:00 +0800"
 
 
 @pytest.fixture(autouse=True)
-def _clock(time_machine):
-    # Frozen before any fixture world is built: "this month" is November 2026.
+def clock(time_machine):
+    # This module's clock, stopped before the world is built: "this month" is
+    # November 2026.
     time_machine.move_to(NOW, tick=False)
+    return time_machine
 
 
 @pytest.fixture(autouse=True)

@@ -33,10 +33,11 @@ PHONE = "13700001111"
 
 
 @pytest.fixture(autouse=True)
-def _clock(time_machine):
-    # Frozen before the fixture world is built (pw depends on gw, which needs db).
+def clock(time_machine):
+    # This module's clock, stopped: the world (pw, built on gw) asks for it first.
     time_machine.move_to("2026-11-23 10:00 +0800", tick=False)
     ConsoleBackend.outbox.clear()
+    return time_machine
 
 
 @pytest.fixture(autouse=True)
