@@ -21,6 +21,8 @@ from grids.models import (
     Household,
     HouseholdClaim,
     HouseholdClaimEvent,
+    Notice,
+    NoticeRevision,
     Resident,
     ResidentTag,
 )
@@ -176,6 +178,38 @@ class HouseholdClaimAdmin(admin.ModelAdmin):
     search_fields = ["name", "claimant__phone"]
     list_select_related = ["household__unit__building", "claimant", "decided_by"]
     inlines = [ClaimEventInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class NoticeRevisionInline(admin.TabularInline):
+    model = NoticeRevision
+    extra = 0
+    can_delete = False
+    fields = ("edited_at", "edited_by", "title", "starts_at", "ends_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Notice)
+class NoticeAdmin(admin.ModelAdmin):
+    """Read-only: notices are published, edited and withdrawn through grids.services
+    (the notices pages); a published notice is never deleted."""
+
+    list_display = ["title", "community", "author", "status", "pinned", "starts_at", "ends_at"]
+    list_filter = ["status", "community"]
+    search_fields = ["title"]
+    list_select_related = ["community", "author"]
+    inlines = [NoticeRevisionInline]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
