@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
@@ -72,7 +73,7 @@ class NoticeScope:
     secretary), some grids and buildings (as their grid worker)."""
 
     communities: QuerySet[Community]
-    whole: frozenset[int]  # ids of the communities they may address whole
+    led: QuerySet[Any]  # the communities they are secretary of, as ``community`` values
     grids: QuerySet[Grid]
     buildings: QuerySet[Building]
 
@@ -80,13 +81,19 @@ class NoticeScope:
     def can_publish(self) -> bool:
         return self.communities.exists()
 
+    def may_address_whole(self, community: Community) -> bool:
+        return self.led.filter(community=community.pk).exists()
+
 
 def notice_scope(user: User | AnonymousUser) -> NoticeScope:
     """A secretary: their community, any of its grids and buildings. A grid worker:
     their own grids and the buildings in them (basic, or covered as overlay)."""
     if not user.is_authenticated:
         return NoticeScope(
-            Community.objects.none(), frozenset(), Grid.objects.none(), Building.objects.none()
+            Community.objects.none(),
+            Community.objects.none(),
+            Grid.objects.none(),
+            Building.objects.none(),
         )
     led = led_community_ids(user)
     own = worker_grid_ids(user)
@@ -99,7 +106,7 @@ def notice_scope(user: User | AnonymousUser) -> NoticeScope:
     communities = Community.objects.filter(Q(pk__in=led) | Q(grids__in=own)).distinct()
     return NoticeScope(
         communities=communities,
-        whole=frozenset(c for c in led.values_list("community", flat=True) if c is not None),
+        led=led,
         grids=grids.order_by("community_id", "kind", "name"),
         buildings=buildings.order_by("community_id", "number"),
     )

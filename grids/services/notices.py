@@ -71,7 +71,7 @@ def notice_publish(
             _("You may not publish notices in %(community)s.") % {"community": community}
         )
     whole = not grids and not buildings
-    if whole and community.pk not in scope.whole:
+    if whole and not scope.may_address_whole(community):
         raise NotAllowed(
             _(
                 "Only the secretary may publish to the whole community; "
