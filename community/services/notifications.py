@@ -260,6 +260,7 @@ def notify_digest(
     kind: str,
     title: Text,
     items: Sequence[DigestItem],
+    title_params: Mapping[str, Any] | None = None,
     link: str = "",
     key: str,
 ) -> list[Notification]:
@@ -272,7 +273,8 @@ def notify_digest(
     second waits for the first and skips what it claimed); read back this
     batch's claims; if any, write one message through ``notify`` listing them.
     ``title`` is an ``ngettext_lazy`` with ``%(count)d`` and ``%(items)s``
-    (the first few lines). Returns the rows written (none if nothing was new).
+    (the first few lines), and any ``title_params``. Returns the rows written
+    (none if nothing was new).
     """
     if not items:
         return []
@@ -296,7 +298,8 @@ def notify_digest(
             shown = "、".join(lines[:DIGEST_TITLE_ITEMS])
             more = "…" if len(lines) > DIGEST_TITLE_ITEMS else ""
             # Rendered here, not by notify: the plural needs the count as a number.
-            rendered = str(title % {"count": len(lines), "items": shown + more})
+            values = {**(title_params or {}), "count": len(lines), "items": shown + more}
+            rendered = str(title % values)
         return notify(
             recipient=recipient,
             kind=kind,
