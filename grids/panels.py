@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db.models import Q
+
 from community.models import User
 from community.panels import Panel
 from grids import selectors
@@ -82,9 +84,10 @@ def notices(user: User) -> Panel | None:
     shown = list(current[:HOME_NOTICES])
     if not shown:
         return None
-    unread = sum(1 for n in shown if not n.is_read)
+    unread = sum(1 for n in shown if not getattr(n, "is_read", False))
     if len(shown) == HOME_NOTICES:
-        unread = current.filter(is_read=False).count()
+        # More may be unread than are shown: count them (Q: an annotation, not a field).
+        unread = current.filter(Q(is_read=False)).count()
     return Panel("grids/_notices_panel.html", {"notices": shown, "unread": unread})
 
 

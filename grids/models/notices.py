@@ -34,7 +34,7 @@ NOTICE_MOVES: dict[str, tuple[frozenset[str], str]] = {
 }
 
 
-def led_community_ids(user: User) -> models.QuerySet[Membership]:
+def led_community_ids(user: User) -> models.QuerySet[Any]:
     """The communities ``user`` is the secretary of."""
     return Membership.objects.filter(
         user=user, role=Role.SECRETARY, revoked_at__isnull=True

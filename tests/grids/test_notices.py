@@ -259,6 +259,17 @@ def test_the_residents_home_shows_current_notices_with_unread_marks(client, gw):
     assert 'data-testid="notices-unread"' in home
 
 
+def test_the_home_badge_counts_unread_notices_beyond_the_five_shown(client, gw):
+    notices = [_publish(gw.secretary_x, gw.grid_1.community, title=f"通知{i}") for i in range(7)]
+    notice_mark_read(notice=notices[0], user=gw.tenant.user)  # not among the five shown
+    client.force_login(gw.tenant.user)
+    home = client.get(reverse("role-home", args=["resident"])).content.decode()
+    assert home.count('data-testid="notice"') == 5
+    badge = re.search(r'data-testid="notices-unread">([^<]*)<', home)
+    assert badge is not None
+    assert re.findall(r"\d+", badge.group(1)) == ["6"]
+
+
 def test_notice_list_query_count_does_not_grow(client, gw, django_assert_num_queries):
     for i in range(25):
         _publish(gw.secretary_x, gw.grid_1.community, title=f"通知{i}")
