@@ -158,19 +158,37 @@ class FacilityAdmin(admin.ModelAdmin):
     raw_id_fields = ["unit"]
 
 
-class ClaimEventInline(admin.TabularInline):
-    model = HouseholdClaimEvent
+class ReadOnlyInline(admin.TabularInline):
+    """A history shown under its row: never added to or deleted here."""
+
     extra = 0
     can_delete = False
-    fields = ("at", "actor", "action", "from_status", "to_status", "reason")
-    readonly_fields = ("at", "actor", "action", "from_status", "to_status", "reason")
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
 
+class ClaimEventInline(ReadOnlyInline):
+    model = HouseholdClaimEvent
+    fields = ("at", "actor", "action", "from_status", "to_status", "reason")
+    readonly_fields = ("at", "actor", "action", "from_status", "to_status", "reason")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows that move only through their services: the admin shows them, never writes."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
 @admin.register(HouseholdClaim)
-class HouseholdClaimAdmin(admin.ModelAdmin):
+class HouseholdClaimAdmin(ReadOnlyAdmin):
     """Read-only: claims move only through grids.services.claim_move (the grid's pages)."""
 
     list_display = ["name", "household", "claimant", "status", "created_at", "decided_by"]
@@ -179,29 +197,15 @@ class HouseholdClaimAdmin(admin.ModelAdmin):
     list_select_related = ["household__unit__building", "claimant", "decided_by"]
     inlines = [ClaimEventInline]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
 
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-
-class NoticeRevisionInline(admin.TabularInline):
+class NoticeRevisionInline(ReadOnlyInline):
     model = NoticeRevision
-    extra = 0
-    can_delete = False
     fields = ("edited_at", "edited_by", "title", "starts_at", "ends_at")
     readonly_fields = fields
 
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
 
 @admin.register(Notice)
-class NoticeAdmin(admin.ModelAdmin):
+class NoticeAdmin(ReadOnlyAdmin):
     """Read-only: notices are published, edited and withdrawn through grids.services
     (the notices pages); a published notice is never deleted."""
 
@@ -210,12 +214,3 @@ class NoticeAdmin(admin.ModelAdmin):
     search_fields = ["title"]
     list_select_related = ["community", "author"]
     inlines = [NoticeRevisionInline]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
