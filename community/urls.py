@@ -69,6 +69,7 @@ urlpatterns = [
     path("mediation/", include("mediation.urls")),
     path("volunteers/", include("volunteers.urls")),
     path("notifications/", views.notification_list, name="notification-list"),
+    path("notifications/bell/", views.notification_bell, name="notification-bell"),
     path("notifications/<int:pk>/open/", views.notification_open, name="notification-open"),
     path("notifications/read-all/", views.notification_read_all, name="notification-read-all"),
     path("healthz", views.healthz, name="healthz"),

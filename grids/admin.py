@@ -28,6 +28,8 @@ from grids.models import (
     Household,
     HouseholdClaim,
     HouseholdClaimEvent,
+    Notice,
+    NoticeRevision,
     Resident,
     ResidentTag,
 )
@@ -232,26 +234,24 @@ class FacilityAdmin(PortalAdmin):
     raw_id_fields = ["unit"]
 
 
-class ClaimEventInline(PortalTabularInline):
-    model = HouseholdClaimEvent
+class ReadOnlyInline(PortalTabularInline):
+    """A history shown under its row: never added to or deleted here."""
+
     extra = 0
     can_delete = False
-    fields = ("at", "actor", "action", "from_status", "to_status", "reason")
-    readonly_fields = ("at", "actor", "action", "from_status", "to_status", "reason")
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
 
-@admin.register(HouseholdClaim)
-class HouseholdClaimAdmin(PortalAdmin):
-    """Read-only: claims move only through grids.services.claim_move (the grid's pages)."""
+class ClaimEventInline(ReadOnlyInline):
+    model = HouseholdClaimEvent
+    fields = ("at", "actor", "action", "from_status", "to_status", "reason")
+    readonly_fields = ("at", "actor", "action", "from_status", "to_status", "reason")
 
-    list_display = ["name", "household", "claimant", "status", "created_at", "decided_by"]
-    list_filter = ["status"]
-    search_fields = ["name", "claimant__phone"]
-    list_select_related = ["household__unit__building", "claimant", "decided_by"]
-    inlines = [ClaimEventInline]
+
+class ReadOnlyAdmin(PortalAdmin):
+    """Rows that move only through their services: the admin shows them, never writes."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -261,3 +261,32 @@ class HouseholdClaimAdmin(PortalAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+@admin.register(HouseholdClaim)
+class HouseholdClaimAdmin(ReadOnlyAdmin):
+    """Read-only: claims move only through grids.services.claim_move (the grid's pages)."""
+
+    list_display = ["name", "household", "claimant", "status", "created_at", "decided_by"]
+    list_filter = ["status"]
+    search_fields = ["name", "claimant__phone"]
+    list_select_related = ["household__unit__building", "claimant", "decided_by"]
+    inlines = [ClaimEventInline]
+
+
+class NoticeRevisionInline(ReadOnlyInline):
+    model = NoticeRevision
+    fields = ("edited_at", "edited_by", "title", "starts_at", "ends_at")
+    readonly_fields = fields
+
+
+@admin.register(Notice)
+class NoticeAdmin(ReadOnlyAdmin):
+    """Read-only: notices are published, edited and withdrawn through grids.services
+    (the notices pages); a published notice is never deleted."""
+
+    list_display = ["title", "community", "author", "status", "pinned", "starts_at", "ends_at"]
+    list_filter = ["status", "community"]
+    search_fields = ["title"]
+    list_select_related = ["community", "author"]
+    inlines = [NoticeRevisionInline]

@@ -35,6 +35,7 @@ from grids.models import (
     ResidentTag,
     Visit,
 )
+from grids.services import notice_publish
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"  # noqa: E501
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英建华玉兰萍红梅鑫波斌宇浩凯健俊帆帅旭宁龙林欣佳琳晨雪婷颖慧莉倩文辉力明永"  # noqa: E501
@@ -93,6 +94,7 @@ def seed(*, stdout: TextIO) -> None:
             if community.buildings.exists():
                 continue
             _seed_community(community, plan, rng)
+            _seed_notices(community)
             households = Household.objects.filter(unit__building__community=community)
             residents = Resident.objects.filter(household__unit__building__community=community)
             stdout.write(
@@ -264,3 +266,54 @@ def _seed_community(community: Community, plan: CommunityPlan, rng: random.Rando
         )
         for unit, count in zip(first_units, points, strict=True)
     )
+
+
+# Notices from the reports, published through the service by who would publish them:
+# (community, author, title, body, building numbers, pinned, days shown from today)
+NOTICES = [
+    (
+        "御景花园社区",
+        "shuji",
+        "疫苗接种：社区卫生室每三天一次，9:00–17:00",
+        "社区卫生室每三天开展一次疫苗接种，时间 9:00–17:00。行动不便的居民请联系网格员，"
+        "我们安排上门服务。",
+        [],
+        True,
+        None,
+    ),
+    (
+        "御景花园社区",
+        "wangge3",
+        "11号楼停电检修通知",
+        "因线路检修，11号楼本周四 8:00–12:00 停电，请提前做好准备，电梯暂停使用。",
+        [11],
+        False,
+        4,
+    ),
+    (
+        "御景花园社区",
+        "shuji",
+        "新增电动车充电桩 85 个",
+        "各楼一单元门前新增电动车充电桩共 85 个，刷卡充电，每度 0.66 元。请勿飞线充电。",
+        [],
+        False,
+        None,
+    ),
+]
+
+
+def _seed_notices(community: Community) -> None:
+    now = timezone.now()
+    for name, author, title, body, numbers, pinned, days in NOTICES:
+        actor = User.objects.filter(username=author).first()
+        if name != community.name or actor is None:
+            continue
+        notice_publish(
+            actor=actor,
+            community=community,
+            title=title,
+            body=body,
+            buildings=list(community.buildings.filter(number__in=numbers)),
+            pinned=pinned,
+            ends_at=now + timedelta(days=days) if days else None,
+        )

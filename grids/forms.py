@@ -3,11 +3,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from community.forms import StyledForm, limit_choices
 from community.models import Community, User
 from grids.models import (
+    BODY_MAX,
+    TITLE_MAX,
     Building,
     BuildingUnit,
     CareTag,
@@ -19,6 +22,7 @@ from grids.models import (
     WorkCategory,
 )
 from grids.selectors import buildings_for, patrol_buildings_for
+from grids.selectors_notices import NoticeScope
 
 
 class ResidentFilterForm(forms.Form):
@@ -203,3 +207,73 @@ class ClaimDecisionForm(StyledForm):
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+# --- Notices -----------------------------------------------------------------------
+
+_WHEN = {"type": "datetime-local"}
+_WHEN_FORMAT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> reads and sends
+
+
+class NoticeTextForm(StyledForm):
+    """A notice's text and dates: what an edit may change."""
+
+    title = forms.CharField(label=_("Title"), max_length=TITLE_MAX)
+    body = forms.CharField(
+        label=_("Text"), max_length=BODY_MAX, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    pinned = forms.BooleanField(label=_("Pin to the top"), required=False)
+    starts_at = forms.DateTimeField(
+        label=_("Show from"),
+        required=False,
+        help_text=_("Empty: from now."),
+        widget=forms.DateTimeInput(format=_WHEN_FORMAT, attrs=_WHEN),
+    )
+    ends_at = forms.DateTimeField(
+        label=_("Show until"),
+        required=False,
+        help_text=_("Empty: until withdrawn."),
+        widget=forms.DateTimeInput(format=_WHEN_FORMAT, attrs=_WHEN),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        starts, ends = data.get("starts_at") or timezone.now(), data.get("ends_at")
+        if ends is not None and ends <= starts:
+            self.add_error("ends_at", _("The end must come after the start."))
+        return data
+
+
+class NoticeForm(NoticeTextForm):
+    """A new notice: its text, and who it is for within what the author may address."""
+
+    community = forms.ModelChoiceField(label=_("Community"), queryset=Community.objects.none())
+    grids = forms.ModelMultipleChoiceField(
+        label=_("Grids"),
+        queryset=Grid.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    buildings = forms.ModelMultipleChoiceField(
+        label=_("Buildings"),
+        queryset=Building.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("No grid and no building: the whole community (the secretary only)."),
+    )
+    to_group_bot = forms.BooleanField(
+        label=_("Also post it to the residents' group now"), required=False
+    )
+
+    field_order = ["community", "title", "body", "grids", "buildings"]
+
+    def __init__(self, *args: Any, scope: NoticeScope, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit_choices(self, "community", scope.communities)
+        limit_choices(self, "grids", scope.grids)
+        limit_choices(self, "buildings", scope.buildings)
+        communities = list(scope.communities[:2])
+        if len(communities) == 1:
+            # One community: nothing to choose.
+            self.fields["community"].widget = forms.HiddenInput()
+            self.fields["community"].initial = communities[0].pk

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from django.db.models import Q
+
 from community.models import User
 from community.panels import Panel
 from grids import selectors
 from grids.models import CareTag, Duty, GridStaff, HazardStatus, Resident
+from grids.selectors_notices import notice_scope, notices_for
 
 
 def my_grid(user: User) -> Panel | None:
@@ -69,3 +72,27 @@ def claims_waiting(user: User) -> Panel | None:
     if not claims:
         return None
     return Panel("grids/_claims_waiting_panel.html", {"count": len(claims)})
+
+
+# How many current notices a resident's home page lists (the rest: "All notices").
+HOME_NOTICES = 5
+
+
+def notices(user: User) -> Panel | None:
+    """A resident's current notices, pinned first, with how many are unread."""
+    current = notices_for(user)
+    shown = list(current[:HOME_NOTICES])
+    if not shown:
+        return None
+    unread = sum(1 for n in shown if not getattr(n, "is_read", False))
+    if len(shown) == HOME_NOTICES:
+        # More may be unread than are shown: count them (Q: an annotation, not a field).
+        unread = current.filter(Q(is_read=False)).count()
+    return Panel("grids/_notices_panel.html", {"notices": shown, "unread": unread})
+
+
+def notices_staff(user: User) -> Panel | None:
+    """Publishing notices, for the secretary and grid workers."""
+    if not notice_scope(user).can_publish:
+        return None
+    return Panel("grids/_notices_staff_panel.html")

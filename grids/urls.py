@@ -1,6 +1,6 @@
 from django.urls import path
 
-from grids import views, views_claims
+from grids import views, views_claims, views_notices
 
 app_name = "grids"
 
@@ -21,6 +21,12 @@ urlpatterns = [
     path("my-home/claims/<int:pk>/withdraw/", views_claims.claim_withdraw, name="claim-withdraw"),
     path("claims/", views_claims.claim_list, name="claim-list"),
     path("claims/<int:pk>/", views_claims.claim_detail, name="claim-detail"),
+    path("notices/", views_notices.notice_list, name="notice-list"),
+    path("notices/new/", views_notices.notice_new, name="notice-new"),
+    path("notices/manage/", views_notices.notice_manage, name="notice-manage"),
+    path("notices/<int:pk>/", views_notices.notice_detail, name="notice-detail"),
+    path("notices/<int:pk>/edit/", views_notices.notice_edit, name="notice-edit"),
+    path("notices/<int:pk>/withdraw/", views_notices.notice_withdraw, name="notice-withdraw"),
     path("<int:pk>/card.pdf", views.grid_card, name="grid-card"),
     path("buildings/", views.building_list, name="building-list"),
     path("buildings/<int:pk>/poster.pdf", views.building_poster, name="building-poster"),

@@ -13,11 +13,12 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from community.errors import Conflict, DomainError, NotAllowed
 from community.images import clean_photo
 from community.models import Community, Membership, Role, User
-from community.services import notify
+from community.services import DigestItem, notify, notify_digest
 from grids.models import Resident
 from mediation.models import (
     CASE_LIMIT,
@@ -435,6 +436,14 @@ def case_step(
     return locked, event
 
 
+FOLLOW_UP_DIGEST = ngettext_lazy(
+    "%(count)d follow-up visit is due: %(items)s",
+    "%(count)d follow-up visits are due: %(items)s",
+    "count",
+)
+FOLLOW_UP_LINE = _("case %(number)s (%(date)s)")
+
+
 @dataclass
 class WatchCounts:
     limits: int = 0
@@ -459,18 +468,41 @@ def mediation_watch(today: date | None = None) -> WatchCounts:
     due = FollowUp.objects.filter(done_on__isnull=True, reminded=False, due_on__lte=today).exclude(
         case__status=CaseStatus.CLOSED
     )
-    for visit in due.select_related("case")[:500]:
-        # Claimed by one conditional update, in the same transaction as the
-        # message: two beats never remind twice, and a failed message un-claims.
-        with transaction.atomic():
-            if not FollowUp.objects.filter(pk=visit.pk, reminded=False).update(reminded=True):
-                continue
-            _tell(
-                visit.case.mediators.all(),
-                visit.case,
-                _("Follow-up visit for case %(number)s is due (%(date)s)"),
-                f"follow-up:{visit.pk}",
-                date=visit.due_on,
+    # Claimed under a row lock, in the same transaction as the messages: two
+    # beats never remind twice (the second waits, then finds them reminded),
+    # and a failed message un-claims them. One digest per mediator per run.
+    with transaction.atomic():
+        visits = list(
+            due.select_for_update(of=("self",))
+            .select_related("case")
+            .prefetch_related("case__mediators")
+            .order_by("due_on", "pk")[:500]
+        )
+        FollowUp.objects.filter(pk__in=[v.pk for v in visits]).update(reminded=True)
+        per_mediator: dict[int, tuple[User, list[DigestItem], set[int]]] = {}
+        for visit in visits:
+            item = DigestItem(
+                f"mediation:follow-up:{visit.pk}",
+                FOLLOW_UP_LINE,
+                {"number": visit.case.number, "date": visit.due_on},
             )
-        counts.follow_ups += 1
+            for mediator in visit.case.mediators.all():
+                _person, items, cases = per_mediator.setdefault(mediator.pk, (mediator, [], set()))
+                items.append(item)
+                cases.add(visit.case_id)
+        for mediator, items, cases in per_mediator.values():
+            notify_digest(
+                recipient=mediator,
+                kind="mediation",
+                title=FOLLOW_UP_DIGEST,
+                items=items,
+                # One case: the case itself; several: the mediator's list.
+                link=(
+                    reverse("mediation:detail", args=[next(iter(cases))])
+                    if len(cases) == 1
+                    else reverse("mediation:list")
+                ),
+                key="mediation:follow-ups",
+            )
+        counts.follow_ups += len(visits)
     return counts

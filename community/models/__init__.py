@@ -18,7 +18,12 @@ from community.models.base import (
     Scope,
     TimeStampedModel,
 )
-from community.models.notifications import Channel, DeliveryStatus, Notification
+from community.models.notifications import (
+    Channel,
+    DeliveryStatus,
+    Notification,
+    ReminderItem,
+)
 from community.models.organisation import (
     BotKind,
     Community,
@@ -42,6 +47,7 @@ __all__ = [
     "Membership",
     "Notification",
     "OrgUnit",
+    "ReminderItem",
     "Role",
     "Scope",
     "Street",

@@ -102,3 +102,30 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ReminderItem(models.Model):
+    """One item one person was reminded of in a digest.
+
+    A digest lists many items in one message, so the message's own dedupe key
+    cannot say which items it told; this row does. Unique per person and item
+    key: however often a reminder job runs, an item goes into one digest.
+    """
+
+    recipient = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="+", verbose_name=_("recipient")
+    )
+    key = models.CharField(_("item"), max_length=200)
+    # The run that claimed the item: the digest lists exactly its own claims.
+    batch = models.CharField(_("digest"), max_length=32, db_index=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("reminded item")
+        verbose_name_plural = _("reminded items")
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "key"], name="reminder_item_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.key

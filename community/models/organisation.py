@@ -102,6 +102,21 @@ class Community(OrgUnit):
     )
     address = models.CharField(_("address"), max_length=200, blank=True)
     phone = models.CharField(_("office phone"), max_length=30, blank=True)
+    # The residents' own group (a WeCom/DingTalk group of the compound), apart
+    # from the staff bot above: notices meant for residents go here, never
+    # staff matters.
+    residents_bot_webhook_url = models.URLField(
+        _("residents' group bot webhook"),
+        max_length=500,
+        blank=True,
+        help_text=_("Notices for residents are posted here (WeCom or DingTalk bot)."),
+    )
+    residents_bot_kind = models.CharField(
+        _("residents' group bot type"),
+        max_length=20,
+        choices=BotKind.choices,
+        default=BotKind.WECOM,
+    )
 
     objects = CommunityQuerySet.as_manager()
 

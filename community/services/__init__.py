@@ -13,15 +13,19 @@ from community.services.memberships import (
     user_set_language,
 )
 from community.services.notifications import (
+    DigestItem,
     notification_deliver,
     notification_mark_read,
     notifications_mark_all_read,
     notifications_sweep,
     notify,
+    notify_digest,
+    notify_residents,
     notify_unit,
 )
 
 __all__ = [
+    "DigestItem",
     "account_number_proved",
     "account_set_password",
     "account_sign_up",
@@ -34,6 +38,8 @@ __all__ = [
     "notifications_mark_all_read",
     "notifications_sweep",
     "notify",
+    "notify_digest",
+    "notify_residents",
     "notify_unit",
     "user_set_language",
 ]

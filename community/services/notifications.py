@@ -1,11 +1,12 @@
 """The notifications outbox: write in the caller's transaction, deliver after commit.
 
-``notify`` and ``notify_unit`` only write rows; they must be called inside the
-transaction of the change they report, so a rolled-back change leaves no
-message behind. Rows that need sending (e-mail, group bot) are handed to
-Celery once the transaction commits. If the broker is down at that moment,
-the hand-off is logged and dropped: the row stays pending and the beat sweep
-(``notifications_sweep``) hands it over again later. ``notification_deliver``
+``notify``, ``notify_unit``, ``notify_residents`` and ``notify_digest`` only
+write rows; they must be called inside the transaction of the change they
+report, so a rolled-back change leaves no message behind. Rows that need
+sending (e-mail, group bot) are handed to Celery once the transaction commits.
+If the broker is down at that moment, the hand-off is logged and dropped: the
+row stays pending and the beat sweep (``notifications_sweep``) hands it over
+again later. ``notification_deliver``
 claims a row with a compare-and-swap update before sending, so two workers
 given the same row never both send it.
 """
@@ -16,7 +17,9 @@ import json
 import logging
 import urllib.error
 import urllib.request
-from collections.abc import Iterable, Mapping
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -37,6 +40,7 @@ from community.models import (
     DeliveryStatus,
     Department,
     Notification,
+    ReminderItem,
     Street,
     User,
 )
@@ -161,26 +165,149 @@ def notify_unit(
     ``mention`` lists people to @ by mobile number. Group texts are Chinese,
     the language of the group.
     """
-    if not unit.bot_webhook_url:
+    return _notify_bot(
+        url=unit.bot_webhook_url,
+        bot_kind=unit.bot_kind,
+        kind=kind,
+        title=title,
+        body=body,
+        params=params,
+        link=link,
+        key=f"{key}:{unit._meta.model_name}:{unit.pk}:{Channel.WEBHOOK}",
+        mention=mention,
+    )
+
+
+def notify_residents(
+    *,
+    community: Community,
+    kind: str,
+    title: Text,
+    body: Text = "",
+    params: Mapping[str, Any] | None = None,
+    link: str = "",
+    key: str,
+) -> Notification | None:
+    """Post to a community's residents' group bot, if it has one.
+
+    A channel apart from the staff bot: residents' notices only, no @-mentions.
+    """
+    return _notify_bot(
+        url=community.residents_bot_webhook_url,
+        bot_kind=community.residents_bot_kind,
+        kind=kind,
+        title=title,
+        body=body,
+        params=params,
+        link=link,
+        key=f"{key}:community:{community.pk}:residents:{Channel.WEBHOOK}",
+    )
+
+
+def _notify_bot(
+    *,
+    url: str,
+    bot_kind: str,
+    kind: str,
+    title: Text,
+    body: Text,
+    params: Mapping[str, Any] | None,
+    link: str,
+    key: str,
+    mention: Iterable[User] = (),
+) -> Notification | None:
+    if not url:
         return None
     params = params or {}
     row = _create(
-        dedupe_key=f"{key}:{unit._meta.model_name}:{unit.pk}:{Channel.WEBHOOK}",
+        dedupe_key=key,
         recipient=None,
         kind=kind,
         channel=Channel.WEBHOOK,
         title=_render(title, params, settings.LANGUAGE_CODE)[:200],
         body=_render(body, params, settings.LANGUAGE_CODE),
         link=link,
-        target=unit.bot_webhook_url,
+        target=url,
         options={
-            "bot_kind": unit.bot_kind,
+            "bot_kind": bot_kind,
             "mention_mobiles": [u.phone for u in mention if u.phone],
         },
     )
     if row:
         _queue_on_commit([row])
     return row
+
+
+# --- Digests -------------------------------------------------------------------
+
+# How many items a digest's title names before "…"; the body lists them all.
+DIGEST_TITLE_ITEMS = 3
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    """One line of a digest: ``key`` names the item for the once-only rule,
+    ``text % params`` is its line in the reader's language."""
+
+    key: str
+    text: Text
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+def notify_digest(
+    *,
+    recipient: User,
+    kind: str,
+    title: Text,
+    items: Sequence[DigestItem],
+    title_params: Mapping[str, Any] | None = None,
+    link: str = "",
+    key: str,
+) -> list[Notification]:
+    """Tell one person of many items in one message, each item only once ever.
+
+    For bulk reminders (46 overdue visits make one message, not 46). Steps,
+    in one transaction: claim the items not yet told to this person by
+    inserting a ``ReminderItem`` per item under a new batch id, skipping any
+    already there (the unique constraint decides a race between two runs: the
+    second waits for the first and skips what it claimed); read back this
+    batch's claims; if any, write one message through ``notify`` listing them.
+    ``title`` is an ``ngettext_lazy`` with ``%(count)d`` and ``%(items)s``
+    (the first few lines), and any ``title_params``. Returns the rows written
+    (none if nothing was new).
+    """
+    if not items:
+        return []
+    batch = uuid.uuid4().hex
+    with transaction.atomic():
+        ReminderItem.objects.bulk_create(
+            [ReminderItem(recipient=recipient, key=item.key, batch=batch) for item in items],
+            ignore_conflicts=True,
+        )
+        claimed = set(
+            ReminderItem.objects.filter(recipient=recipient, batch=batch).values_list(
+                "key", flat=True
+            )
+        )
+        new = [item for item in items if item.key in claimed]
+        if not new:
+            return []
+        language = recipient.language or settings.LANGUAGE_CODE
+        lines = [_render(item.text, item.params, language) for item in new]
+        with translation.override(language):
+            shown = "、".join(lines[:DIGEST_TITLE_ITEMS])
+            more = "…" if len(lines) > DIGEST_TITLE_ITEMS else ""
+            # Rendered here, not by notify: the plural needs the count as a number.
+            values = {**(title_params or {}), "count": len(lines), "items": shown + more}
+            rendered = str(title % values)
+        return notify(
+            recipient=recipient,
+            kind=kind,
+            title=rendered,
+            body="\n".join(lines),
+            link=link,
+            key=f"{key}:digest:{batch}",
+        )
 
 
 # --- Delivery ------------------------------------------------------------------

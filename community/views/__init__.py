@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
@@ -111,6 +112,27 @@ def notification_list(request: AuthedHttpRequest) -> HttpResponse:
         request,
         "community/notification_list.html",
         {"page": page, "show_unread": show_unread},
+    )
+
+
+# htmx stops polling on this status: a signed-out page asks no more.
+HTMX_STOP_POLLING = 286
+
+
+@never_cache
+@require_GET
+def notification_bell(request: HttpRequest) -> HttpResponse:
+    """The bell, polled by htmx: the unread count in one COUNT on the inbox index.
+
+    Rendered without the page's context processors (they would add the role
+    switcher's query): session, user, count, nothing else. Signed out (the
+    session ended in another tab), it answers 286 and the poll stops.
+    """
+    if not request.user.is_authenticated:
+        return HttpResponse(status=HTMX_STOP_POLLING)
+    count = Notification.objects.inbox(request.user).unread().count()
+    return HttpResponse(
+        render_to_string("community/_bell.html", {"unread_count": count}, request=None)
     )
 
 

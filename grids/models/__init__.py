@@ -7,7 +7,8 @@ grid through ``GridStaff``; what a grid worker may see follows from it.
 
 By subject: ``places`` (grids, staff, buildings, units, households,
 facilities), ``people`` (residents, care tags and plans, visits),
-``fieldwork`` (patrols, hazards, the work log).
+``fieldwork`` (patrols, hazards, the work log), ``claims`` (household
+claims), ``notices`` (notices to residents).
 """
 
 from grids.models.claims import (
@@ -34,6 +35,15 @@ from grids.models.fieldwork import (
     WorkLogEntry,
     hazard_photo_path,
 )
+from grids.models.notices import (
+    BODY_MAX,
+    NOTICE_MOVES,
+    TITLE_MAX,
+    Notice,
+    NoticeRead,
+    NoticeRevision,
+    NoticeStatus,
+)
 from grids.models.people import (
     DEFAULT_VISIT_INTERVAL_DAYS,
     CarePlan,
@@ -57,10 +67,13 @@ from grids.models.places import (
 )
 
 __all__ = [
+    "BODY_MAX",
     "CLAIM_MOVES",
     "DEFAULT_VISIT_INTERVAL_DAYS",
     "HAZARD_MOVES",
+    "NOTICE_MOVES",
     "PATROL_MOVES",
+    "TITLE_MAX",
     "Building",
     "BuildingUnit",
     "CarePlan",
@@ -83,6 +96,10 @@ __all__ = [
     "Household",
     "HouseholdClaim",
     "HouseholdClaimEvent",
+    "Notice",
+    "NoticeRead",
+    "NoticeRevision",
+    "NoticeStatus",
     "Patrol",
     "PatrolCheckIn",
     "PatrolStatus",

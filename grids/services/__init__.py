@@ -7,6 +7,12 @@ from grids.services.hazards import (
     hazard_report,
     hazard_thumbnails_sweep,
 )
+from grids.services.notices import (
+    notice_edit,
+    notice_mark_read,
+    notice_publish,
+    notice_withdraw,
+)
 from grids.services.patrols import patrol_check_in, patrol_end, patrol_start
 from grids.services.posters import building_poster_renew
 from grids.services.residents import resident_link_account, resident_move_out, worklog_add
@@ -22,6 +28,10 @@ __all__ = [
     "hazard_photo_thumbnail",
     "hazard_report",
     "hazard_thumbnails_sweep",
+    "notice_edit",
+    "notice_mark_read",
+    "notice_publish",
+    "notice_withdraw",
     "patrol_check_in",
     "patrol_end",
     "patrol_start",

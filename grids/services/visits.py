@@ -8,10 +8,11 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from community.errors import DomainError, NotAllowed
 from community.models import Membership, Role, User
-from community.services import notify
+from community.services import DigestItem, notify_digest
 from grids import selectors
 from grids.models import (
     Duty,
@@ -69,12 +70,27 @@ def visit_record(
     return visit
 
 
+OVERDUE_DIGEST = ngettext_lazy(
+    "%(count)d resident is overdue for a visit: %(items)s",
+    "%(count)d residents are overdue for a visit: %(items)s",
+    "count",
+)
+OVERDUE_LINE = _("%(name)s (%(home)s), %(days)s days late")
+ESCALATED_DIGEST = ngettext_lazy(
+    "%(count)d visit is %(days)d or more days overdue: %(items)s",
+    "%(count)d visits are %(days)d or more days overdue: %(items)s",
+    "count",
+)
+
+
 def visits_notify_overdue(*, today: date | None = None) -> int:
     """Beat job: tell grid workers of overdue visits, and secretaries of long-overdue ones.
 
-    Each message is keyed by resident and due date, so running this every
-    day (or twice at once) tells each person once per missed visit.
-    Returns the number of messages written.
+    One digest per person per run lists their new overdue visits (a secretary
+    with 46 gets one message, not 46), linking to the visits page. Each item is
+    keyed by resident and due date and told once per person and rule
+    (``notify_digest``), so running this every day (or twice at once) tells each
+    person once per missed visit. Returns the number of messages written.
     """
     today = today or timezone.localdate()
     overdue = selectors.overdue_visits(today)
@@ -96,39 +112,39 @@ def visits_notify_overdue(*, today: date | None = None) -> int:
         if m.community_id is not None:
             secretaries.setdefault(m.community_id, []).append(m.user)
 
+    # (person, escalated?) -> their items, in the order of the schedule (most overdue first)
+    digests: dict[tuple[int, bool], tuple[User, list[DigestItem]]] = {}
+
+    def add(person: User, escalated: bool, item: DigestItem) -> None:
+        digests.setdefault((person.pk, escalated), (person, []))[1].append(item)
+
+    for due in overdue:
+        building = due.resident.household.unit.building
+        key = f"visit-overdue:{due.resident.pk}:{due.due_on.isoformat()}"
+        params = {
+            "name": due.resident.name,
+            "home": due.resident.household,
+            "days": due.overdue_days,
+        }
+        for worker in workers.get(building.grid_id, []):
+            add(worker, False, DigestItem(key, OVERDUE_LINE, params))
+        if due.overdue_days >= ESCALATE_AFTER_DAYS:
+            for secretary in secretaries.get(building.community_id, []):
+                add(secretary, True, DigestItem(f"{key}:escalated", OVERDUE_LINE, params))
+
+    link = reverse("grids:visits")
     written = 0
     with transaction.atomic():
-        for due in overdue:
-            building = due.resident.household.unit.building
-            params = {
-                "name": due.resident.name,
-                "home": due.resident.household,
-                "days": due.overdue_days,
-            }
-            link = reverse("grids:resident-detail", args=[due.resident.pk])
-            key = f"visit-overdue:{due.resident.pk}:{due.due_on.isoformat()}"
-            for worker in workers.get(building.grid_id, []):
-                written += len(
-                    notify(
-                        recipient=worker,
-                        kind="visit.overdue",
-                        title=_("Visit overdue: %(name)s (%(home)s)"),
-                        body=_("The home visit is %(days)s days late."),
-                        params=params,
-                        link=link,
-                        key=key,
-                    )
+        for (_pk, escalated), (person, items) in digests.items():
+            written += len(
+                notify_digest(
+                    recipient=person,
+                    kind="visit.overdue.escalated" if escalated else "visit.overdue",
+                    title=ESCALATED_DIGEST if escalated else OVERDUE_DIGEST,
+                    title_params={"days": ESCALATE_AFTER_DAYS} if escalated else {},
+                    items=items,
+                    link=link,
+                    key="visit-overdue",
                 )
-            if due.overdue_days >= ESCALATE_AFTER_DAYS:
-                for secretary in secretaries.get(building.community_id, []):
-                    written += len(
-                        notify(
-                            recipient=secretary,
-                            kind="visit.overdue.escalated",
-                            title=_("Visit %(days)s days overdue: %(name)s (%(home)s)"),
-                            params=params,
-                            link=link,
-                            key=f"{key}:escalated",
-                        )
-                    )
+            )
     return written

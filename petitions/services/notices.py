@@ -13,6 +13,7 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from community.models import Department, Street, User
@@ -48,7 +49,11 @@ def _hold_audience(p: Petition) -> list[User]:
 
 
 NEW = _("New request %(reference)s: %(category)s at %(building)s")
-YOURS = _("Your request %(reference)s")
+# What a requester reads says what happened to which request, in its own words
+# ("您的诉求“楼道灯不亮”已派单到城管"), not the reference number again and again.
+RESOLVED = _("Your request “%(short)s” is resolved")
+# How much of the description names the request in a requester's message.
+SHORT_CHARS = 20
 
 # action -> [(who, title, body)]; the body may use the event's reason and note.
 NOTICES: dict[str, list[tuple[Audience, Text, Text]]] = {
@@ -56,14 +61,24 @@ NOTICES: dict[str, list[tuple[Audience, Text, Text]]] = {
     Action.AMEND: [
         (desks.grid_workers, _("Request %(reference)s has new details"), "%(description)s")
     ],
-    Action.ACCEPT: [(desks.requesters, YOURS, _("Accepted by the grid worker %(actor)s."))],
+    Action.ACCEPT: [
+        (
+            desks.requesters,
+            _("Your request “%(short)s” was accepted by the grid worker %(actor)s"),
+            "",
+        )
+    ],
     Action.RETURN: [
-        (desks.requesters, YOURS, _("Please add details: %(reason)s")),
+        (
+            desks.requesters,
+            _("Your request “%(short)s” needs more details"),
+            _("Please add details: %(reason)s"),
+        ),
     ],
     Action.MERGE: [
         (
             desks.requesters,
-            YOURS,
+            _("Your request “%(short)s” was joined to an earlier report"),
             _("The same matter was already reported as %(original)s; you will hear of it."),
         )
     ],
@@ -76,14 +91,14 @@ NOTICES: dict[str, list[tuple[Audience, Text, Text]]] = {
             _("%(community)s escalated %(reference)s: %(category)s"),
             "%(reason)s",
         ),
-        (desks.requesters, YOURS, _("Passed to the street office.")),
+        (desks.requesters, _("Your request “%(short)s” was passed to the street office"), ""),
     ],
     Action.STREET_RETURN: [
         (desks.secretaries, _("The street sent %(reference)s back"), "%(reason)s"),
     ],
     Action.DISPATCH: [
         (desks.handlers, _("Work order %(reference)s, due %(due)s"), "%(description)s"),
-        (desks.requesters, YOURS, _("Passed to %(department)s.")),
+        (desks.requesters, _("Your request “%(short)s” was dispatched to %(department)s"), ""),
     ],
     Action.DECLINE: [
         (desks.dispatchers, _("%(department)s declined %(reference)s"), "%(reason)s"),
@@ -96,15 +111,19 @@ NOTICES: dict[str, list[tuple[Audience, Text, Text]]] = {
         (desks.handlers, _("The street sent back your reply on %(reference)s"), "%(reason)s"),
     ],
     Action.APPROVE: [
-        (desks.requesters, YOURS, _("Resolved: %(result)s")),
+        (desks.requesters, RESOLVED, "%(result)s"),
         (desks.grid_workers, _("%(reference)s is resolved: please call back"), "%(result)s"),
     ],
     Action.RESOLVE: [
-        (desks.requesters, YOURS, _("Resolved: %(result)s")),
+        (desks.requesters, RESOLVED, "%(result)s"),
         (desks.grid_workers, _("%(reference)s is resolved: please call back"), "%(result)s"),
     ],
     Action.CALLBACK: [
-        (desks.requesters, YOURS, _("Please rate how it was handled.")),
+        (
+            desks.requesters,
+            _("Your request “%(short)s” was followed up: please rate how it was handled"),
+            "",
+        ),
     ],
     Action.HOLD: [(_hold_audience, _("%(reference)s is on hold"), "%(reason)s")],
     Action.DEADLINE_NEAR: [(_watchers, _("%(reference)s is due %(due)s"), "%(description)s")],
@@ -125,10 +144,17 @@ def due_text(when: datetime) -> str:
     return f"{timezone.localtime(when):%Y-%m-%d %H:%M}"
 
 
+def short_title(description: str) -> str:
+    """A request named in a few words: the start of its description's first line."""
+    first = description.strip().splitlines()[0] if description.strip() else ""
+    return Truncator(first).chars(SHORT_CHARS)
+
+
 def _params(p: Petition, event: PetitionEvent) -> dict[str, Any]:
     original = p.merged_into.reference if p.merged_into_id and p.merged_into else ""
     return {
         "reference": p.reference,
+        "short": short_title(p.description),
         "category": p.get_category_display(),
         "building": p.building,
         "community": p.community,

@@ -9,7 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Sum
 
-from grids.models import Building, Facility, Grid, GridKind, Household, Resident
+from grids.models import Building, Facility, Grid, GridKind, Household, Notice, Resident
+from grids.selectors_notices import notices_for
 
 pytestmark = pytest.mark.django_db
 
@@ -54,3 +55,14 @@ def test_seeding_again_adds_no_buildings_or_residents(seeded):
     before = (Building.objects.count(), Resident.objects.count())
     call_command("seed_demo", stdout=StringIO())
     assert (Building.objects.count(), Resident.objects.count()) == before
+
+
+def test_the_demo_resident_sees_the_community_notices_but_not_building_11s(seeded):
+    notices = Notice.objects.filter(community__name=YUJING)
+    assert notices.count() == 3
+    assert notices.get(title="11号楼停电检修通知").buildings.get().number == 11
+    jumin = Resident.objects.get(user__username="jumin").user
+    assert [n.title for n in notices_for(jumin)] == [
+        "疫苗接种：社区卫生室每三天一次，9:00–17:00",
+        "新增电动车充电桩 85 个",
+    ]

@@ -12,6 +12,7 @@ from community.models import Notification
 from grids.models import CarePlan, ResidentTag, Visit
 from grids.selectors import visits_due
 from grids.services import visit_record, visits_notify_overdue
+from grids.services.visits import OVERDUE_LINE
 from grids.tasks import notify_overdue_visits
 from tests.conftest import SHANGHAI
 from tests.grids.factories import ResidentFactory
@@ -102,8 +103,9 @@ def test_overdue_visits_notify_the_worker_once_then_the_secretary(gw, today):
     _tagged_since(gw.elder_1, "living_alone", today - timedelta(days=1))
     assert visits_notify_overdue(today=today) == 1
     note = Notification.objects.get(recipient=gw.worker_1)
-    assert note.title == f"走访逾期：{gw.elder_1.name}（{gw.elder_1.household}）"
-    assert note.link == reverse("grids:resident-detail", args=[gw.elder_1.pk])
+    assert gw.elder_1.name in note.title
+    assert str(gw.elder_1.household) in note.title
+    assert note.link == reverse("grids:visits")
     # The next morning: nothing new for the same missed visit.
     assert visits_notify_overdue(today=today + timedelta(days=1)) == 0
     assert not Notification.objects.filter(recipient=gw.secretary_x).exists()
@@ -238,3 +240,41 @@ def test_visits_api_list_query_count(client, gw, today, django_assert_num_querie
         data = client.get("/api/v1/visits/").json()
     assert data["count"] == 30
     assert len(data["results"]) == 20
+
+
+def test_many_overdue_visits_reach_the_secretary_as_one_digest_once(gw, today):
+    """46 overdue visits in one run: one message to the secretary listing them all
+    (one to each grid worker for their own), and nothing new the next run."""
+    for i in range(46):
+        building = gw.building_1 if i % 2 else gw.building_2
+        elder = ResidentFactory(household__unit=building.units.first(), name=f"老人{i:02d}")
+        _tagged_since(elder, "living_alone", today - timedelta(days=10 + i))
+    ResidentTag.objects.filter(resident=gw.elder_1).delete()
+    assert visits_notify_overdue(today=today) == 3
+    digest = Notification.objects.get(recipient=gw.secretary_x)
+    assert digest.kind == "visit.overdue.escalated"
+    assert digest.title.startswith("46 ")
+    assert digest.title.endswith("…")
+    lines = digest.body.splitlines()
+    assert len(lines) == 46
+    assert lines[0].startswith("老人45")  # most overdue first
+    assert "55" in lines[0]
+    assert digest.link == reverse("grids:visits")
+    assert Notification.objects.get(recipient=gw.worker_1).body.count("\n") == 22  # 23 lines
+    assert Notification.objects.get(recipient=gw.worker_2).body.count("\n") == 22
+    # The next run, and the one after: the same missed visits are not told again.
+    assert visits_notify_overdue(today=today) == 0
+    assert visits_notify_overdue(today=today + timedelta(days=1)) == 0
+    assert Notification.objects.count() == 3
+
+
+def test_a_digest_lists_only_the_visits_not_yet_told(gw, today):
+    _tagged_since(gw.elder_1, "living_alone", today - timedelta(days=8))
+    visits_notify_overdue(today=today)
+    newcomer = ResidentFactory(household__unit=gw.building_1.units.first(), name="新来的")
+    _tagged_since(newcomer, "living_alone", today - timedelta(days=8))
+    assert visits_notify_overdue(today=today) == 2  # worker and secretary, newcomer only
+    latest = Notification.objects.filter(recipient=gw.worker_1).order_by("-id").first()
+    # In the reader's language (the portal's), whatever the catalogue says.
+    line = str(OVERDUE_LINE) % {"name": "新来的", "home": newcomer.household, "days": 8}
+    assert latest.body.splitlines() == [line]

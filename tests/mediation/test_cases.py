@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from community.errors import Conflict, DomainError, NotAllowed
@@ -541,6 +542,23 @@ def test_a_follow_up_visit_due_tells_the_mediators_once(rw):
     assert case.number in notes[0][1]
     assert str(due) in notes[0][1]
     assert case.follow_ups.get().reminded is True
+
+
+def test_follow_ups_due_together_reach_a_mediator_as_one_digest(rw):
+    first, second = at(rw, CaseStatus.AGREEMENT), at(rw, CaseStatus.AGREEMENT)
+    due = max(first.follow_ups.get().due_on, second.follow_ups.get().due_on)
+    before = Notification.objects.filter(recipient=rw.mediator_x).count()
+
+    assert services.mediation_watch(today=due).follow_ups == 2
+    assert services.mediation_watch(today=due + timedelta(days=1)).follow_ups == 0
+
+    told = Notification.objects.filter(recipient=rw.mediator_x).order_by("-id")
+    assert told.count() == before + 1
+    digest = told.first()
+    assert first.number in digest.body
+    assert second.number in digest.body
+    assert len(digest.body.splitlines()) == 2
+    assert digest.link == reverse("mediation:list")
 
 
 def test_the_watch_says_nothing_of_closed_cases(rw):
