@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from django.core.cache import cache
-from django.db.models import Prefetch
+from django.db.models import Min, Prefetch
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -77,9 +77,16 @@ def _grids(community: Community) -> list[BoardGrid]:
     staff = GridStaff.objects.filter(
         duty__in=[Duty.GRID_WORKER, Duty.PARTY_LEADER, Duty.CADRE]
     ).select_related("user")
-    grids = Grid.objects.filter(community=community, kind=GridKind.BASIC).prefetch_related(
-        Prefetch("buildings", queryset=Building.objects.order_by("number")),
-        Prefetch("staff", queryset=staff, to_attr="duties"),
+    # In the order of their buildings, as on the community's board: by name,
+    # 第三网格 would come before 第二网格.
+    grids = (
+        Grid.objects.filter(community=community, kind=GridKind.BASIC)
+        .annotate(first_building=Min("buildings__number"))
+        .order_by("first_building", "pk")
+        .prefetch_related(
+            Prefetch("buildings", queryset=Building.objects.order_by("number")),
+            Prefetch("staff", queryset=staff, to_attr="duties"),
+        )
     )
     out = []
     for g in grids:
