@@ -259,7 +259,10 @@ class NoticeForm(NoticeTextForm):
         queryset=Building.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text=_("No grid and no building: the whole community (the secretary only)."),
+        help_text=_(
+            "No grid and no building: the whole community (the secretary only). Like a "
+            "notice in the stairwell, anyone who scans the building's poster can read it."
+        ),
     )
     to_group_bot = forms.BooleanField(
         label=_("Also post it to the residents' group now"), required=False

@@ -44,23 +44,40 @@ def notices_for(user: User | AnonymousUser, now: datetime | None = None) -> Quer
     claimed = HouseholdClaim.objects.filter(claimant=user, status=ClaimStatus.PENDING).values(
         "household__unit__building__community"
     )
+    return (
+        Notice.objects.current(now)
+        .filter(_audience(home) | Q(whole_community=True, community__in=claimed))
+        .annotate(is_read=Exists(NoticeRead.objects.filter(notice=OuterRef("pk"), user=user)))
+        .order_by("-pinned", "-starts_at", "-id")
+    )
+
+
+def notices_at_building(building: Building, now: datetime | None = None) -> QuerySet[Notice]:
+    """The current notices for everyone living at ``building``, pinned first.
+
+    Shown to whoever scans the building's poster, account or not: these are
+    the notices that used to be taped up in its stairwell (an outage, a
+    vaccination day), so nothing here is more private than that.
+    """
+    home = Building.objects.filter(pk=building.pk).values("pk")
+    return (
+        Notice.objects.current(now).filter(_audience(home)).order_by("-pinned", "-starts_at", "-id")
+    )
+
+
+def _audience(home: QuerySet[Any]) -> Q:
+    """Notices meant for the buildings in ``home`` (a values("pk") queryset): their
+    community as a whole, their basic and overlay grids, or the buildings."""
     home_grids = Grid.objects.filter(Q(buildings__in=home) | Q(overlay_buildings__in=home)).values(
         "pk"
     )
-    audience = (
+    return (
         Q(
             whole_community=True,
             community__in=Building.objects.filter(pk__in=home).values("community"),
         )
-        | Q(whole_community=True, community__in=claimed)
         | Q(pk__in=Notice.buildings.through.objects.filter(building__in=home).values("notice"))
         | Q(pk__in=Notice.grids.through.objects.filter(grid__in=home_grids).values("notice"))
-    )
-    return (
-        Notice.objects.current(now)
-        .filter(audience)
-        .annotate(is_read=Exists(NoticeRead.objects.filter(notice=OuterRef("pk"), user=user)))
-        .order_by("-pinned", "-starts_at", "-id")
     )
 
 

@@ -19,6 +19,7 @@ from community.errors import Conflict, DomainError
 from community.http import AuthedHttpRequest, int_param
 from grids.models import Duty, Hazard
 from grids.selectors import poster_building
+from grids.selectors_notices import notices_at_building
 from petitions import selectors, services
 from petitions.exports import summary_workbook
 from petitions.forms import SORTS, ListFilterForm, MoveForm, RecordForm, SubmitForm
@@ -342,5 +343,10 @@ def building_public(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request,
         "petitions/building_public.html",
-        {"building": building, "workers": workers, "token": token},
+        {
+            "building": building,
+            "workers": workers,
+            "token": token,
+            "notices": list(notices_at_building(building)[:10]),
+        },
     )

@@ -394,3 +394,39 @@ def test_notices_keep_no_hard_delete_in_the_admin(admin_client, gw):
     url = reverse("admin:grids_notice_delete", args=[notice.pk])
     assert admin_client.post(url, {"post": "yes"}).status_code == 403
     assert notice.__class__.objects.filter(pk=notice.pk).exists()
+
+
+def test_the_building_poster_shows_its_current_notices_to_anyone(client, gw, clock):
+    """Scanning the poster at building 1 shows what is taped up in its stairwell:
+    the community's notices, grid 1's and building 1's, not building 2's."""
+    from grids.printing import building_token
+    from grids.services.notices import notice_publish
+
+    whole = notice_publish(
+        actor=gw.secretary_x,
+        community=gw.grid_1.community,
+        title="疫苗接种：社区卫生室每三天一次",
+        body="9:00–17:00，行动不便的居民可预约上门。",
+    )
+    mine = notice_publish(
+        actor=gw.worker_1,
+        community=gw.grid_1.community,
+        title="1号楼停水通知",
+        body="明天9:00–12:00 停水。",
+        buildings=[gw.building_1],
+    )
+    other = notice_publish(
+        actor=gw.worker_2,
+        community=gw.grid_1.community,
+        title="2号楼电梯检修",
+        body="周三上午。",
+        buildings=[gw.building_2],
+    )
+    page = client.get(reverse("building-public", args=[building_token(gw.building_1)]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert html.count('data-testid="building-notice"') == 2
+    assert whole.title in html
+    assert mine.title in html
+    assert "明天9:00–12:00 停水" in html
+    assert other.title not in html
