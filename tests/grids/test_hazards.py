@@ -304,3 +304,25 @@ def test_a_photo_over_15_mb_is_refused_before_it_is_read():
     huge = SimpleUploadedFile("big.jpg", b"\xff" * (15 * 1024 * 1024 + 1), "image/jpeg")
     with pytest.raises(DomainError, match="超过 15 MB"):
         clean_photo(huge)
+
+
+def test_the_api_refuses_photos_past_30_mb_together_and_keeps_nothing(client, gw):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(gw.worker_1)
+    client.cookies["django_language"] = "en"
+    heavy = [SimpleUploadedFile(f"{i}.jpg", b"\xff" * (8 * 2**20), "image/jpeg") for i in range(4)]
+    response = client.post(
+        "/api/v1/hazards/",
+        {
+            "building": gw.building_1.pk,
+            "kind": "blocked_exit",
+            "severity": "medium",
+            "description": "楼道堆放纸箱",
+            "photos": heavy,
+        },
+    )
+    assert response.status_code == 400
+    assert "come to 32 MB; at most 30 MB can be sent at a time" in response.content.decode()
+    assert not Hazard.objects.exists()
+    assert not HazardPhoto.objects.exists()
