@@ -58,6 +58,14 @@ class LoginForm(AuthenticationForm):
             attrs={"autofocus": True, "autocomplete": "username", "autocapitalize": "none"}
         ),
     )
+    # As Django's, with a ceiling (Django's own old one, 4096): a megabyte typed into
+    # the password box is refused by the form, not hashed.
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
 
     error_messages = {
         **AuthenticationForm.error_messages,

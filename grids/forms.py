@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from community.forms import limit_choices
-from community.models import User
+from community.models import DESCRIPTION_LENGTH, NOTE_LENGTH, User
 from grids.models import (
     Building,
     BuildingUnit,
@@ -50,7 +50,7 @@ class CheckInForm(forms.Form):
     note = forms.CharField(
         label=_("What you found"),
         required=False,
-        max_length=2000,
+        max_length=NOTE_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
     )
     latitude = forms.DecimalField(
@@ -79,7 +79,7 @@ class PatrolEndForm(forms.Form):
     summary = forms.CharField(
         label=_("Summary"),
         required=False,
-        max_length=4000,
+        max_length=DESCRIPTION_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
@@ -93,19 +93,19 @@ class VisitForm(forms.Form):
     condition = forms.CharField(
         label=_("How they are"),
         required=False,
-        max_length=4000,
+        max_length=DESCRIPTION_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
     )
     needs = forms.CharField(
         label=_("What they need"),
         required=False,
-        max_length=4000,
+        max_length=DESCRIPTION_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
     )
     follow_up = forms.CharField(
         label=_("Follow-up"),
         required=False,
-        max_length=4000,
+        max_length=DESCRIPTION_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
     )
     card_left = forms.BooleanField(label=_("Contact card left"), required=False)
@@ -125,7 +125,7 @@ class HazardForm(forms.Form):
     )
     description = forms.CharField(
         label=_("What was found"),
-        max_length=4000,
+        max_length=DESCRIPTION_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
     )
 
@@ -152,7 +152,7 @@ class HazardFixForm(forms.Form):
     note = forms.CharField(
         label=_("How it was fixed"),
         required=False,
-        max_length=4000,
+        max_length=DESCRIPTION_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
     )
 
@@ -166,7 +166,7 @@ class WorkLogForm(forms.Form):
     )
     note = forms.CharField(
         label=_("What was done"),
-        max_length=4000,
+        max_length=DESCRIPTION_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
     )
 

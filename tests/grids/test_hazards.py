@@ -326,3 +326,30 @@ def test_the_api_refuses_photos_past_30_mb_together_and_keeps_nothing(client, gw
     assert "come to 32 MB; at most 30 MB can be sent at a time" in response.content.decode()
     assert not Hazard.objects.exists()
     assert not HazardPhoto.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [("/api/v1/hazards/", "description"), ("/api/v1/hazards/{id}/fix/", "note")],
+)
+def test_the_api_refuses_100_kb_of_text_naming_the_field(client, gw, url, field):
+    hazard = _report(gw)
+    client.force_login(gw.worker_1)
+    client.cookies["django_language"] = "en"
+    response = client.post(
+        url.format(id=hazard.pk),
+        {
+            "building": gw.building_1.pk,
+            "kind": "blocked_exit",
+            "severity": "medium",
+            "description": "楼道堆放纸箱",
+            field: "纸" * 100_000,
+            "photos": [phone_jpeg()],
+        },
+    )
+    assert response.status_code == 400
+    assert response.json() == {field: ["Ensure this field has no more than 4000 characters."]}
+    assert Hazard.objects.get() == hazard
+    hazard.refresh_from_db()
+    assert hazard.status == HazardStatus.OPEN
+    assert hazard.photos.count() == 1
