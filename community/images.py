@@ -14,15 +14,17 @@ follow what each format can be decoded at:
   done by the JPEG decoder itself), so a 50 MP phone photo (8160 × 6120) costs
   12.5 MP in memory; no JPEG is decoded at more than 26 MP (5119 × 5119, the
   largest that cannot be halved on the way to MAX_SIDE);
-- PNG and WebP have no reduced decoding, and a progressive JPEG keeps every
-  coefficient of the whole image while it decodes (6 bytes a pixel without
-  chroma subsampling) whatever its scale, so they stop at MAX_PIXELS_FULL,
-  24 MP: six times a 12 MP phone camera's photo, far past a phone screenshot
-  (1290 × 2796 is 3.6 MP), while a solid-colour PNG of a few hundred KB cannot
-  make a worker hold more than about 200 MB.
+- PNG and WebP have no reduced decoding (WebP's decoder holds four copies
+  besides, 16 bytes a pixel), and a progressive JPEG keeps every coefficient of
+  the whole image while it decodes (6 bytes a pixel without chroma subsampling)
+  whatever its scale, so they stop at MAX_PIXELS_FULL, 16 MP: a 12 MP phone
+  photo (4032 × 3024) or a 16 MP one (4608 × 3456) saved as PNG passes, a phone
+  screenshot (1290 × 2796 is 3.6 MP) by far; at 24 MP six WebPs took 380 MB and
+  six PNGs 4.5 s of CPU.
 Photos are decoded one at a time and the full-size pixels let go before the next,
-so six cost what the largest costs, not six times it. ``bench/photos.py``
-measures the worst accepted ones.
+so six cost what the largest costs in memory, not six times it. ``bench/photos.py``
+measures the worst accepted ones: 99-249 MB and about half a second of CPU each
+(it was 572-971 MB and 0.8-1.8 s each with one 50 MP limit for every format).
 """
 
 from __future__ import annotations
@@ -43,8 +45,8 @@ from community.errors import DomainError
 
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "MPO"}  # MPO: what some phones call a JPEG
 MAX_BYTES = 15 * 1024 * 1024
-# Six 12 MP phone photos (3-6 MB each) or two at 48 MP fit; the JPEG decoder's time
-# grows with the bytes it reads, so this also bounds a submission's decoding time.
+# Six 12 MP phone photos (2-5 MB each) fit, or two at 48 MP (10-15 MB each); the JPEG
+# decoder's time grows with the bytes it reads, so this bounds a submission's time too.
 MAX_TOTAL_BYTES = 30 * 1024 * 1024
 MAX_PIXELS_JPEG = 50_000_000  # a 50 MP phone camera (8160 × 6120); decoded at 1/2 size
 MAX_PIXELS_FULL = 16_000_000  # PNG, WebP and progressive JPEG: decoded at full size
