@@ -52,6 +52,21 @@ class StyledForm(forms.Form):
             widget.attrs.setdefault("class", css)
 
 
+# Every password box has a ceiling (Django's own old one): a megabyte typed into
+# it is refused by the form, not hashed.
+PASSWORD_MAX = 4096
+
+
+def _password(label: Any, autocomplete: str, **kwargs: Any) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        strip=False,
+        max_length=PASSWORD_MAX,
+        widget=forms.PasswordInput(attrs={"autocomplete": autocomplete}),
+        **kwargs,
+    )
+
+
 class LoginForm(AuthenticationForm):
     """Username or mobile number, and a password."""
 
@@ -61,6 +76,12 @@ class LoginForm(AuthenticationForm):
         widget=forms.TextInput(
             attrs={"autofocus": True, "autocomplete": "username", "autocapitalize": "none"}
         ),
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        max_length=PASSWORD_MAX,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
     error_messages = {
@@ -102,17 +123,12 @@ class CodeForm(StyledForm):
 class NewPasswordMixin(forms.Form):
     """Two password fields that must agree; the validators run in the service."""
 
-    password1 = forms.CharField(
-        label=_("Password"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    password1 = _password(
+        _("Password"),
+        "new-password",
         help_text=password_validation.password_validators_help_text_html,
     )
-    password2 = forms.CharField(
-        label=_("Password again"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
+    password2 = _password(_("Password again"), "new-password")
 
     def clean_password2(self) -> str:
         one, two = self.cleaned_data.get("password1"), self.cleaned_data.get("password2")
@@ -162,6 +178,15 @@ class ResetForm(NewPasswordMixin, CodeForm):
 
 
 class StyledPasswordChangeForm(PasswordChangeForm):
+    # Django's three fields, with the ceiling.
+    old_password = _password(_("Old password"), "current-password")
+    new_password1 = _password(
+        _("New password"),
+        "new-password",
+        help_text=password_validation.password_validators_help_text_html,
+    )
+    new_password2 = _password(_("New password confirmation"), "new-password")
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():

@@ -1,11 +1,30 @@
 """Photos from phones: checked, re-encoded and stripped before anything keeps them.
 
 Every app that takes photos (hazards, requests, mediation records) goes through
-``clean_photo``: only real JPEG, PNG or WebP images; at most MAX_BYTES and
-MAX_PIXELS, the pixel count read from the header before any decoding so a
-decompression bomb is refused at once; re-encoded as JPEG, turned upright and
-scaled to at most MAX_SIDE, which drops EXIF (GPS included) and anything hidden
-after the image data. Thumbnails are made later, by a task, from the cleaned file.
+``clean_photo``: only real JPEG, PNG or WebP images; at most MAX_BYTES each and
+MAX_TOTAL_BYTES a submission, both checked before anything is decoded; a pixel
+count read from the header before any decoding, so a decompression bomb is
+refused at once; re-encoded as JPEG, turned upright and scaled to at most
+MAX_SIDE, which drops EXIF (GPS included) and anything hidden after the image
+data. Thumbnails are made later, by a task, from the cleaned file.
+
+What a photo costs is its decoded pixels (4 bytes each in Pillow), so the limits
+follow what each format can be decoded at:
+- a baseline JPEG is decoded at 1/2, 1/4 or 1/8 of its size (``Image.draft``,
+  done by the JPEG decoder itself), so a 50 MP phone photo (8160 × 6120) costs
+  12.5 MP in memory; no JPEG is decoded at more than 26 MP (5119 × 5119, the
+  largest that cannot be halved on the way to MAX_SIDE);
+- PNG and WebP have no reduced decoding (WebP's decoder holds four copies
+  besides, 16 bytes a pixel), and a progressive JPEG keeps every coefficient of
+  the whole image while it decodes (6 bytes a pixel without chroma subsampling)
+  whatever its scale, so they stop at MAX_PIXELS_FULL, 16 MP: a 12 MP phone
+  photo (4032 × 3024) or a 16 MP one (4608 × 3456) saved as PNG passes, a phone
+  screenshot (1290 × 2796 is 3.6 MP) by far; at 24 MP six WebPs took 380 MB and
+  six PNGs 4.5 s of CPU.
+Photos are decoded one at a time and the full-size pixels let go before the next,
+so six cost what the largest costs in memory, not six times it. ``bench/photos.py``
+measures the worst accepted ones: 99-249 MB and about half a second of CPU each
+(it was 572-971 MB and 0.8-1.8 s each with one 50 MP limit for every format).
 """
 
 from __future__ import annotations
@@ -26,7 +45,11 @@ from community.errors import DomainError
 
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "MPO"}  # MPO: what some phones call a JPEG
 MAX_BYTES = 15 * 1024 * 1024
-MAX_PIXELS = 50_000_000  # a 50-megapixel phone camera; 400 MP is refused
+# Six 12 MP phone photos (2-5 MB each) fit, or two at 48 MP (10-15 MB each); the JPEG
+# decoder's time grows with the bytes it reads, so this bounds a submission's time too.
+MAX_TOTAL_BYTES = 30 * 1024 * 1024
+MAX_PIXELS_JPEG = 50_000_000  # a 50 MP phone camera (8160 × 6120); decoded at 1/2 size
+MAX_PIXELS_FULL = 16_000_000  # PNG, WebP and progressive JPEG: decoded at full size
 MAX_SIDE = 2560
 THUMB_SIDE = 320
 MAX_PHOTOS = 6
@@ -49,17 +72,9 @@ def clean_photo(upload: UploadedFile) -> CleanPhoto:
     try:
         upload.seek(0)
         with Image.open(upload) as image:
-            if image.format not in ALLOWED_FORMATS:
-                raise DomainError(_("%(name)s is not a JPEG, PNG or WebP photo.") % {"name": name})
-            width, height = image.size
-            if width * height > MAX_PIXELS:
-                raise DomainError(
-                    _("%(name)s has %(mp)d megapixels; at most %(max)d are accepted.")
-                    % {"name": name, "mp": width * height // 10**6, "max": MAX_PIXELS // 10**6}
-                )
-            upright = ImageOps.exif_transpose(image)
-            upright = upright.convert("RGB")
-            upright.thumbnail((MAX_SIDE, MAX_SIDE))
+            _check_header(image, name)
+            small = _reduced(image)
+            upright = ImageOps.exif_transpose(small).convert("RGB")
             out = io.BytesIO()
             # No exif= argument: the new file carries no EXIF, so no GPS.
             upright.save(out, "JPEG", quality=85, optimize=True)
@@ -70,17 +85,65 @@ def clean_photo(upload: UploadedFile) -> CleanPhoto:
         # Pillow refuses, from the header alone, sizes far past ours.
         raise DomainError(
             _("%(name)s has too many pixels; at most %(max)d megapixels are accepted.")
-            % {"name": name, "max": MAX_PIXELS // 10**6}
+            % {"name": name, "max": MAX_PIXELS_JPEG // 10**6}
         ) from exc
     except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise DomainError(_("%(name)s is not a photo that can be read.") % {"name": name}) from exc
     return CleanPhoto(content=ContentFile(out.getvalue()), width=size[0], height=size[1])
 
 
+def _check_header(image: Image.Image, name: str) -> None:
+    """Refuse, from the header alone, what is not a photo or would cost too much to decode."""
+    if image.format not in ALLOWED_FORMATS:
+        raise DomainError(_("%(name)s is not a JPEG, PNG or WebP photo.") % {"name": name})
+    width, height = image.size
+    drafted = image.format in {"JPEG", "MPO"} and not image.info.get("progressive")
+    limit = MAX_PIXELS_JPEG if drafted else MAX_PIXELS_FULL
+    if width * height > limit:
+        # Rounded up: 50.3 MP reads "51", never "50; at most 50".
+        mp = -(-width * height // 10**6)
+        raise DomainError(
+            _("%(name)s has %(mp)d megapixels; at most %(max)d are accepted.")
+            % {"name": name, "mp": mp, "max": limit // 10**6}
+        )
+
+
+def _reduced(image: Image.Image) -> Image.Image:
+    """The opened photo decoded and scaled to at most MAX_SIDE, holding at most one
+    full-size copy of its pixels at a time (its EXIF kept for turning it upright)."""
+    width, height = image.size
+    scale = min(1.0, MAX_SIDE / max(width, height))
+    # JPEG only (a no-op for the others): the decoder itself scales by 1/2, 1/4 or 1/8,
+    # no further than the size we keep, so the full-size pixels never exist.
+    image.draft(None, (max(1, int(width * scale)), max(1, int(height * scale))))
+    if image.mode in {"RGB", "L"}:
+        work = image
+    else:
+        # Palette, alpha, CMYK or 16-bit: made RGB first (resizing a palette picks
+        # nearest pixels; alpha would be premultiplied in yet another full-size copy);
+        # the decoded original is let go at once.
+        work = image.convert("RGB")
+        image.close()
+    # In place, so the larger pixels are let go. Hamming: as sharp as bicubic when
+    # shrinking, at two thirds of its time.
+    work.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.HAMMING)
+    return work
+
+
 def clean_photos(uploads: list[UploadedFile]) -> list[CleanPhoto]:
-    """All of them or none: one bad photo refuses the whole submission."""
+    """All of them or none: one bad photo refuses the whole submission.
+
+    Their number and their total size are checked before any is decoded, and they
+    are decoded one after another, so a submission costs what its largest photo costs.
+    """
     if len(uploads) > MAX_PHOTOS:
         raise DomainError(_("At most %(n)d photos at a time.") % {"n": MAX_PHOTOS})
+    total = sum(u.size or 0 for u in uploads)
+    if total > MAX_TOTAL_BYTES:
+        raise DomainError(
+            _("These photos come to %(mb)d MB; at most %(max)d MB can be sent at a time.")
+            % {"mb": -(-total // 2**20), "max": MAX_TOTAL_BYTES // 2**20}
+        )
     return [clean_photo(u) for u in uploads]
 
 

@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from community.http import api_user, int_param
-from community.models import User
+from community.models import DESCRIPTION_LENGTH, User
 from grids import selectors, services
 from grids.models import (
     BuildingUnit,
@@ -91,7 +91,7 @@ class CheckInInputSerializer(CheckInSerializer):
 
 
 class EndSerializer(serializers.Serializer):
-    summary = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+    summary = serializers.CharField(required=False, allow_blank=True, max_length=DESCRIPTION_LENGTH)
 
 
 class PatrolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -274,7 +274,7 @@ class HazardSerializer(serializers.ModelSerializer):
 
 
 class HazardFixSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=DESCRIPTION_LENGTH)
 
 
 class HazardViewSet(

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from community.forms import StyledForm, limit_choices
-from community.models import Community, User
+from community.models import DESCRIPTION_LENGTH, NOTE_LENGTH, Community, User
 from grids.models import (
     BODY_MAX,
     TITLE_MAX,
@@ -55,7 +55,7 @@ class CheckInForm(forms.Form):
     note = forms.CharField(
         label=_("What you found"),
         required=False,
-        max_length=2000,
+        max_length=NOTE_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
     )
     latitude = forms.DecimalField(
@@ -84,7 +84,7 @@ class PatrolEndForm(forms.Form):
     summary = forms.CharField(
         label=_("Summary"),
         required=False,
-        max_length=4000,
+        max_length=DESCRIPTION_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
@@ -98,19 +98,19 @@ class VisitForm(forms.Form):
     condition = forms.CharField(
         label=_("How they are"),
         required=False,
-        max_length=4000,
+        max_length=DESCRIPTION_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
     )
     needs = forms.CharField(
         label=_("What they need"),
         required=False,
-        max_length=4000,
+        max_length=DESCRIPTION_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
     )
     follow_up = forms.CharField(
         label=_("Follow-up"),
         required=False,
-        max_length=4000,
+        max_length=DESCRIPTION_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
     )
     card_left = forms.BooleanField(label=_("Contact card left"), required=False)
@@ -130,7 +130,7 @@ class HazardForm(forms.Form):
     )
     description = forms.CharField(
         label=_("What was found"),
-        max_length=4000,
+        max_length=DESCRIPTION_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
     )
 
@@ -157,7 +157,7 @@ class HazardFixForm(forms.Form):
     note = forms.CharField(
         label=_("How it was fixed"),
         required=False,
-        max_length=4000,
+        max_length=DESCRIPTION_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
     )
 
@@ -171,7 +171,7 @@ class WorkLogForm(forms.Form):
     )
     note = forms.CharField(
         label=_("What was done"),
-        max_length=4000,
+        max_length=DESCRIPTION_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
     )
 

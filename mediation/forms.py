@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from community.forms import StyledForm, keep_fields, limit_choices
-from community.models import Membership, Role, User
+from community.models import RECORD_LENGTH, STATEMENT_LENGTH, Membership, Role, User
 from mediation.models import AgreementKind, CaseAction, CaseStatus, DisputeType, PartyRole, Source
 from petitions.models import Petition
 
@@ -29,7 +29,9 @@ class CaseForm(StyledForm):
     source = forms.ChoiceField(label=_("How it came to us"), choices=Source.choices)
     dispute_type = forms.ChoiceField(label=_("Kind of dispute"), choices=DisputeType.choices)
     facts = forms.CharField(
-        label=_("What happened"), max_length=8000, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("What happened"),
+        max_length=STATEMENT_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
     mediators = forms.ModelMultipleChoiceField(
         label=_("Mediators"), queryset=User.objects.none(), widget=forms.CheckboxSelectMultiple
@@ -124,19 +126,23 @@ class CaseMoveForm(StyledForm):
     held_on = forms.DateField(label=_("Date"), widget=_date_input())
     place = forms.CharField(label=_("Place"), max_length=100, initial=_("Mediation room"))
     attendees = forms.CharField(label=_("Who attended"), max_length=500)
-    record = forms.CharField(label=_("What was said"), max_length=20000, widget=_text(5))
-    proposals = forms.CharField(label=_("What was proposed"), max_length=8000, widget=_text())
+    record = forms.CharField(label=_("What was said"), max_length=RECORD_LENGTH, widget=_text(5))
+    proposals = forms.CharField(
+        label=_("What was proposed"), max_length=STATEMENT_LENGTH, widget=_text()
+    )
     signature_scan = forms.FileField(label=_("Signature page, scanned (optional)"))
     kind = forms.ChoiceField(label=_("Kind"), choices=AgreementKind.choices)
-    facts = forms.CharField(label=_("Facts and responsibilities"), max_length=8000, widget=_text())
-    terms = forms.CharField(label=_("What was agreed"), max_length=8000, widget=_text())
+    facts = forms.CharField(
+        label=_("Facts and responsibilities"), max_length=STATEMENT_LENGTH, widget=_text()
+    )
+    terms = forms.CharField(label=_("What was agreed"), max_length=STATEMENT_LENGTH, widget=_text())
     performance = forms.CharField(label=_("How and where it is carried out"), max_length=500)
     perform_by = forms.DateField(label=_("To be carried out by"), widget=_date_input())
     agreed_on = forms.DateField(label=_("Agreed on (empty: today)"), widget=_date_input())
     carried_out = forms.ChoiceField(
         label=_("Is the agreement being carried out?"), choices=YES_NO, widget=forms.RadioSelect
     )
-    note = forms.CharField(label=_("Note"), max_length=8000, widget=_text(2))
+    note = forms.CharField(label=_("Note"), max_length=STATEMENT_LENGTH, widget=_text(2))
     next_due = forms.DateField(label=_("Next visit (optional)"), widget=_date_input())
     until = forms.DateField(label=_("New date to close by"), widget=_date_input())
     applied = forms.BooleanField(label=_("The parties applied for judicial confirmation"))

@@ -21,7 +21,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from community.models import Community, Membership, Role, TimeStampedModel, User
+from community.models import (
+    RECORD_LENGTH,
+    STATEMENT_LENGTH,
+    Community,
+    Membership,
+    Role,
+    TimeStampedModel,
+    User,
+)
 from grids.models import Resident
 from petitions.models import Petition
 
@@ -143,7 +151,7 @@ class MediationCase(TimeStampedModel):
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     dispute_type = models.CharField(_("dispute"), max_length=20, choices=DisputeType.choices)
-    facts = models.TextField(_("what happened"))
+    facts = models.TextField(_("what happened"), max_length=STATEMENT_LENGTH)
     mediators = models.ManyToManyField(User, related_name="mediation_cases")
     status = models.CharField(
         _("status"),
@@ -158,7 +166,9 @@ class MediationCase(TimeStampedModel):
     risk = models.BooleanField(_("risk of escalation"), default=False, editable=False)
     risk_note = models.CharField(max_length=500, blank=True, editable=False)
     limit_warned = models.BooleanField(default=False, editable=False)
-    outcome_note = models.TextField(_("outcome"), blank=True, editable=False)
+    outcome_note = models.TextField(
+        _("outcome"), max_length=STATEMENT_LENGTH, blank=True, editable=False
+    )
     closed_on = models.DateField(_("closed"), null=True, blank=True, editable=False)
     opened_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     # A double-clicked "open case" carries the same token twice: one case.
@@ -241,8 +251,8 @@ class MediationSession(models.Model):
     held_on = models.DateField(_("date"))
     place = models.CharField(_("place"), max_length=100)
     attendees = models.CharField(_("who attended"), max_length=500)
-    record = models.TextField(_("what was said"))
-    proposals = models.TextField(_("what was proposed"), blank=True)
+    record = models.TextField(_("what was said"), max_length=RECORD_LENGTH)
+    proposals = models.TextField(_("what was proposed"), max_length=STATEMENT_LENGTH, blank=True)
     signature_scan = models.FileField(
         _("signature page (scan)"), upload_to=signature_path, blank=True
     )
@@ -276,8 +286,8 @@ class Agreement(models.Model):
 
     case = models.OneToOneField(MediationCase, on_delete=models.PROTECT, related_name="agreement")
     kind = models.CharField(_("kind"), max_length=10, choices=AgreementKind.choices)
-    facts = models.TextField(_("facts and responsibilities"))
-    terms = models.TextField(_("what was agreed"))
+    facts = models.TextField(_("facts and responsibilities"), max_length=STATEMENT_LENGTH)
+    terms = models.TextField(_("what was agreed"), max_length=STATEMENT_LENGTH)
     performance = models.CharField(_("how and where it is carried out"), max_length=500)
     perform_by = models.DateField(_("to be carried out by"))
     agreed_on = models.DateField(_("agreed on"))
@@ -309,7 +319,7 @@ class FollowUp(models.Model):
     due_on = models.DateField(_("due"))
     done_on = models.DateField(_("visited on"), null=True, blank=True)
     carried_out = models.BooleanField(_("being carried out"), null=True)
-    note = models.TextField(_("what was found"), blank=True)
+    note = models.TextField(_("what was found"), max_length=STATEMENT_LENGTH, blank=True)
     visited_by = models.ForeignKey(
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -337,7 +347,7 @@ class CaseEvent(models.Model):
     )
     from_status = models.CharField(max_length=20, choices=CaseStatus.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=CaseStatus.choices)
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), max_length=STATEMENT_LENGTH, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -24,7 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from community.http import api_user
-from community.models import User
+from community.models import DESCRIPTION_LENGTH, REASON_LENGTH, User
 from grids.models import Building
 from petitions import selectors, services
 from petitions.forms import MoveForm
@@ -132,7 +132,7 @@ class SubmitSerializer(serializers.Serializer):
     category = serializers.ChoiceField(choices=Category.choices)
     priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
     building = serializers.PrimaryKeyRelatedField(queryset=Building.objects.none())
-    description = serializers.CharField(max_length=4000)
+    description = serializers.CharField(max_length=DESCRIPTION_LENGTH)
     place_note = serializers.CharField(max_length=200, required=False, allow_blank=True)
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.ONLINE)
     requester_name = serializers.CharField(max_length=50, required=False, allow_blank=True)
@@ -162,18 +162,20 @@ class MoveSerializer(serializers.Serializer):
         ]
     )
     version = serializers.IntegerField(required=False)
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=500)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=4000)
-    internal_note = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=REASON_LENGTH)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=DESCRIPTION_LENGTH)
+    internal_note = serializers.CharField(
+        required=False, allow_blank=True, max_length=DESCRIPTION_LENGTH
+    )
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
-    description = serializers.CharField(required=False, max_length=4000)
-    result = serializers.CharField(required=False, max_length=4000)
+    description = serializers.CharField(required=False, max_length=DESCRIPTION_LENGTH)
+    result = serializers.CharField(required=False, max_length=DESCRIPTION_LENGTH)
     original = serializers.IntegerField(required=False)
     assignee = serializers.IntegerField(required=False)
     department = serializers.IntegerField(required=False)
     due_at = serializers.DateTimeField(required=False)
     rating = serializers.ChoiceField(choices=Rating.choices, required=False)
-    comment = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=REASON_LENGTH)
 
 
 class EventSerializer(serializers.ModelSerializer):

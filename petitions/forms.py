@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from community.forms import StyledForm, keep_fields, limit_choices
-from community.models import Department, Role, User
+from community.models import DESCRIPTION_LENGTH, REASON_LENGTH, Department, Role, User
 from grids.models import Building, BuildingUnit, Grid
 from petitions.models import (
     OPEN_STATUSES,
@@ -42,7 +42,7 @@ class IntakeForm(StyledForm):
         help_text=_("For example: unit 2, the stairwell on the 5th floor."),
     )
     description = forms.CharField(
-        label=_("What is the matter"), max_length=4000, widget=_textarea(4)
+        label=_("What is the matter"), max_length=DESCRIPTION_LENGTH, widget=_textarea(4)
     )
     # Drawn once with the page: a second click sends the same token, and the
     # service returns the request the first click made.
@@ -157,16 +157,20 @@ class MoveForm(StyledForm):
     """One move on one request; the fields are those the move needs (ACTION_FIELDS)."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
-    reason = forms.CharField(label=_("Reason"), max_length=500, widget=_textarea(2))
-    note = forms.CharField(label=_("Note for the resident"), max_length=4000, widget=_textarea(2))
+    reason = forms.CharField(label=_("Reason"), max_length=REASON_LENGTH, widget=_textarea(2))
+    note = forms.CharField(
+        label=_("Note for the resident"), max_length=DESCRIPTION_LENGTH, widget=_textarea(2)
+    )
     internal_note = forms.CharField(
-        label=_("Internal note (staff only)"), max_length=4000, widget=_textarea(2)
+        label=_("Internal note (staff only)"), max_length=DESCRIPTION_LENGTH, widget=_textarea(2)
     )
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
     description = forms.CharField(
-        label=_("What is the matter"), max_length=4000, widget=_textarea(4)
+        label=_("What is the matter"), max_length=DESCRIPTION_LENGTH, widget=_textarea(4)
     )
-    result = forms.CharField(label=_("What was done"), max_length=4000, widget=_textarea(3))
+    result = forms.CharField(
+        label=_("What was done"), max_length=DESCRIPTION_LENGTH, widget=_textarea(3)
+    )
     original = forms.ModelChoiceField(
         label=_("The request it repeats"), queryset=Petition.objects.none()
     )
@@ -179,7 +183,9 @@ class MoveForm(StyledForm):
     rating = forms.ChoiceField(
         label=_("How was it handled?"), choices=Rating.choices, widget=forms.RadioSelect
     )
-    comment = forms.CharField(label=_("Comment (optional)"), max_length=500, widget=_textarea(2))
+    comment = forms.CharField(
+        label=_("Comment (optional)"), max_length=REASON_LENGTH, widget=_textarea(2)
+    )
 
     def __init__(
         self, *args: Any, action: str, petition: Petition, user: User, **kwargs: Any

@@ -21,7 +21,15 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from community.models import Community, Department, Membership, Role, TimeStampedModel, User
+from community.models import (
+    DESCRIPTION_LENGTH,
+    Community,
+    Department,
+    Membership,
+    Role,
+    TimeStampedModel,
+    User,
+)
 from grids.models import Building, BuildingUnit, Grid, Hazard, Resident
 
 
@@ -280,7 +288,7 @@ class Petition(TimeStampedModel):
     priority = models.CharField(
         _("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
     )
-    description = models.TextField(_("what is the matter"))
+    description = models.TextField(_("what is the matter"), max_length=DESCRIPTION_LENGTH)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     # Where: the building (and so its grid and community, copied at intake so
     # that scoping is one join), optionally the unit and a few words more.
@@ -387,7 +395,9 @@ class Petition(TimeStampedModel):
     hold_reason = models.CharField(max_length=500, blank=True, editable=False)
 
     resolved_at = models.DateTimeField(null=True, blank=True, editable=False)
-    result = models.TextField(_("result"), blank=True, editable=False)
+    result = models.TextField(
+        _("result"), max_length=DESCRIPTION_LENGTH, blank=True, editable=False
+    )
     rating = models.CharField(
         _("rating"), max_length=12, choices=Rating.choices, blank=True, editable=False
     )
@@ -471,8 +481,10 @@ class PetitionEvent(models.Model):
     round = models.PositiveSmallIntegerField(default=1)
     reason = models.CharField(_("reason"), max_length=500, blank=True)
     # The public note is on the resident's timeline; the internal one only staff see.
-    public_note = models.TextField(_("note for the resident"), blank=True)
-    internal_note = models.TextField(_("internal note"), blank=True)
+    public_note = models.TextField(
+        _("note for the resident"), max_length=DESCRIPTION_LENGTH, blank=True
+    )
+    internal_note = models.TextField(_("internal note"), max_length=DESCRIPTION_LENGTH, blank=True)
     # What else the move set: the department, the deadline, the rating…
     data = models.JSONField(default=dict, blank=True)
     public = models.BooleanField(default=True)
@@ -539,7 +551,7 @@ class PosterDraft(models.Model):
         BuildingUnit, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     category = models.CharField(max_length=20, choices=Category.choices, blank=True)
-    description = models.TextField(blank=True)
+    description = models.TextField(max_length=DESCRIPTION_LENGTH, blank=True)
     phone = models.CharField(max_length=11, blank=True)
     name = models.CharField(max_length=50, blank=True)
     # Set when the code was right: pressing "send" again shows this request.

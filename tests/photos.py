@@ -45,3 +45,13 @@ def gif() -> SimpleUploadedFile:
     out = io.BytesIO()
     Image.new("P", (10, 10)).save(out, "GIF")
     return SimpleUploadedFile("anim.gif", out.getvalue(), content_type="image/gif")
+
+
+def picture(
+    name: str, size: tuple[int, int], *, mode: str = "RGB", fmt: str = "JPEG", **save: object
+) -> SimpleUploadedFile:
+    """A solid-colour picture in any mode and format (solid: quick to make, any size)."""
+    colour = {"L": 120, "P": 3, "RGBA": (200, 60, 40, 128)}.get(mode, (200, 60, 40))
+    out = io.BytesIO()
+    Image.new(mode, size, colour).save(out, fmt, **save)
+    return SimpleUploadedFile(name, out.getvalue(), content_type=f"image/{fmt.lower()}")

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from community.forms import StyledForm, limit_choices
+from community.models import DESCRIPTION_LENGTH
 from grids.models import Resident
 from volunteers.models import (
     Activity,
@@ -53,7 +54,7 @@ class ActivityForm(StyledForm):
     description = forms.CharField(
         label=_("Details"),
         required=False,
-        max_length=4000,
+        max_length=DESCRIPTION_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
@@ -183,7 +184,7 @@ class TeamForm(StyledForm):
     description = forms.CharField(
         label=_("About the team"),
         required=False,
-        max_length=4000,
+        max_length=DESCRIPTION_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
@@ -194,7 +195,7 @@ class ProjectForm(StyledForm):
     description = forms.CharField(
         label=_("What it offers"),
         required=False,
-        max_length=4000,
+        max_length=DESCRIPTION_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
@@ -204,6 +205,7 @@ class VolunteerAddForm(StyledForm):
     phone = forms.RegexField(
         label=_("Mobile number (optional)"),
         regex=r"^1[3-9]\d{9}$",
+        max_length=11,
         required=False,
         error_messages={"invalid": _("Enter an 11-digit mainland mobile number.")},
     )

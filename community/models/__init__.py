@@ -11,8 +11,13 @@ communities, departments), ``people`` (users, memberships), ``notifications``
 """
 
 from community.models.base import (
+    DESCRIPTION_LENGTH,
+    NOTE_LENGTH,
+    REASON_LENGTH,
+    RECORD_LENGTH,
     ROLE_PRIORITY,
     ROLE_SCOPE,
+    STATEMENT_LENGTH,
     STREET_ROLES,
     Role,
     Scope,
@@ -35,8 +40,13 @@ from community.models.organisation import (
 from community.models.people import Membership, User, not_a_mobile_number, phone_validator
 
 __all__ = [
+    "DESCRIPTION_LENGTH",
+    "NOTE_LENGTH",
+    "REASON_LENGTH",
+    "RECORD_LENGTH",
     "ROLE_PRIORITY",
     "ROLE_SCOPE",
+    "STATEMENT_LENGTH",
     "STREET_ROLES",
     "BotKind",
     "Channel",

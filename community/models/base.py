@@ -16,6 +16,18 @@ from django.utils.translation import gettext_lazy as _
 #       rows that are part of someone's record are closed, archived or anonymised,
 #       never deleted.
 
+# --- How much text a person may write ---------------------------------------
+# Every TextField has one of these as its max_length (tests/community/
+# test_text_limits.py holds every model to it), and the plain forms and
+# serializers that write them use the same names. Django's forms and DRF's
+# ModelSerializer enforce a model field's max_length; the database does not
+# (its columns stay "text"), which is fine: forms and serializers are the doors.
+REASON_LENGTH = 500  # a reason or a comment given with a step
+NOTE_LENGTH = 2_000  # a note made on the spot (a check-in), an error kept for the admin
+DESCRIPTION_LENGTH = 4_000  # a description, a note, a result, what a visit found
+STATEMENT_LENGTH = 8_000  # a mediation case's facts, proposals and terms; a message
+RECORD_LENGTH = 20_000  # a mediation session's record (调解笔录), which can run long
+
 
 class TimeStampedModel(models.Model):
     """The base model every app's tables share."""

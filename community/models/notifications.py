@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from community.models.base import NOTE_LENGTH, STATEMENT_LENGTH
 from community.models.people import User
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ class Notification(models.Model):
     kind = models.CharField(_("kind"), max_length=50)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     title = models.CharField(_("title"), max_length=200)
-    body = models.TextField(_("text"), blank=True)
+    body = models.TextField(_("text"), max_length=STATEMENT_LENGTH, blank=True)
     link = models.CharField(_("link"), max_length=500, blank=True)
     # The e-mail address or bot URL at the time of writing, and the bot's
     # message format and the mobiles to @-mention.
@@ -77,7 +78,7 @@ class Notification(models.Model):
         _("status"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    last_error = models.TextField(_("last error"), blank=True)
+    last_error = models.TextField(_("last error"), max_length=NOTE_LENGTH, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
     next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
     claimed_at = models.DateTimeField(_("sending since"), null=True, blank=True)

@@ -34,6 +34,7 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 
 from community.models import (
+    NOTE_LENGTH,
     BotKind,
     Channel,
     Community,
@@ -345,7 +346,7 @@ def notification_deliver(*, notification_id: int) -> Notification | None:
 
 
 def _record_failure(row: Notification, error: str) -> None:
-    row.last_error = error[:2000]
+    row.last_error = error[:NOTE_LENGTH]
     if row.attempts >= MAX_ATTEMPTS:
         row.status = DeliveryStatus.FAILED
         logger.error("Notification %s failed for good: %s", row.pk, error)

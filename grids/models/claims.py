@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from community.models import Membership, Role, TimeStampedModel, User
+from community.models import REASON_LENGTH, Membership, Role, TimeStampedModel, User
 from grids.models.people import Resident
 from grids.models.places import Duty, GridStaff, Household
 
@@ -116,7 +116,7 @@ class HouseholdClaim(TimeStampedModel):
         verbose_name=_("decided by"),
     )
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True, editable=False)
-    reason = models.TextField(_("reason"), blank=True, editable=False)
+    reason = models.TextField(_("reason"), max_length=REASON_LENGTH, blank=True, editable=False)
 
     objects = HouseholdClaimQuerySet.as_manager()
 
@@ -157,7 +157,7 @@ class HouseholdClaimEvent(models.Model):
     action = models.CharField(_("action"), max_length=10, choices=ClaimAction.choices)
     from_status = models.CharField(_("from"), max_length=10, blank=True)
     to_status = models.CharField(_("to"), max_length=10)
-    reason = models.TextField(_("reason"), blank=True)
+    reason = models.TextField(_("reason"), max_length=REASON_LENGTH, blank=True)
     at = models.DateTimeField(_("time"), default=timezone.now)
 
     class Meta:

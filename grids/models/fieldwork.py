@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from community.models import TimeStampedModel, User
+from community.models import DESCRIPTION_LENGTH, NOTE_LENGTH, TimeStampedModel, User
 from grids.models.people import Resident
 from grids.models.places import Building, BuildingUnit, Facility, Grid, _led_communities
 
@@ -63,7 +63,7 @@ class Patrol(TimeStampedModel):
     )
     started_at = models.DateTimeField(_("started"), default=timezone.now)
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True, editable=False)
-    summary = models.TextField(_("summary"), blank=True)
+    summary = models.TextField(_("summary"), max_length=DESCRIPTION_LENGTH, blank=True)
 
     objects = WorkerRecordQuerySet.as_manager()
 
@@ -112,7 +112,7 @@ class PatrolCheckIn(models.Model):
         blank=True,
         validators=[MinValueValidator(-180), MaxValueValidator(180)],
     )
-    note = models.TextField(_("what was found"), blank=True)
+    note = models.TextField(_("what was found"), max_length=NOTE_LENGTH, blank=True)
 
     class Meta:
         verbose_name = _("check-in")
@@ -185,7 +185,7 @@ class Hazard(TimeStampedModel):
     severity = models.CharField(
         _("severity"), max_length=10, choices=Severity.choices, default=Severity.MEDIUM
     )
-    description = models.TextField(_("what was found"))
+    description = models.TextField(_("what was found"), max_length=DESCRIPTION_LENGTH)
     status = models.CharField(
         _("status"),
         max_length=10,
@@ -217,7 +217,7 @@ class Hazard(TimeStampedModel):
         editable=False,
     )
     fixed_at = models.DateTimeField(_("fixed"), null=True, blank=True, editable=False)
-    fix_note = models.TextField(_("how it was fixed"), blank=True)
+    fix_note = models.TextField(_("how it was fixed"), max_length=DESCRIPTION_LENGTH, blank=True)
 
     objects = HazardQuerySet.as_manager()
 
@@ -296,7 +296,7 @@ class WorkLogEntry(TimeStampedModel):
         related_name="+",
         verbose_name=_("for resident"),
     )
-    note = models.TextField(_("what was done"))
+    note = models.TextField(_("what was done"), max_length=DESCRIPTION_LENGTH)
 
     objects = WorkerRecordQuerySet.as_manager()
 

@@ -16,11 +16,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from community.models import Community, Membership, Role, TimeStampedModel, User
+from community.models import NOTE_LENGTH, Community, Membership, Role, TimeStampedModel, User
 from grids.models.places import Building, Duty, Grid
 
 TITLE_MAX = 100
-BODY_MAX = 2000
+BODY_MAX = NOTE_LENGTH
 
 
 class NoticeStatus(models.TextChoices):
@@ -137,7 +137,7 @@ class NoticeRevision(models.Model):
         Notice, on_delete=models.CASCADE, related_name="revisions", verbose_name=_("notice")
     )
     title = models.CharField(_("title"), max_length=TITLE_MAX)
-    body = models.TextField(_("text"))
+    body = models.TextField(_("text"), max_length=BODY_MAX)
     pinned = models.BooleanField(_("pinned"))
     starts_at = models.DateTimeField(_("shown from"))
     ends_at = models.DateTimeField(_("shown until"), null=True, blank=True)

@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from community.models import Community, TimeStampedModel, User, phone_validator
+from community.models import DESCRIPTION_LENGTH, Community, TimeStampedModel, User, phone_validator
 from grids.models.places import Building, Household
 
 # --- Residents -----------------------------------------------------------------------
@@ -65,7 +65,7 @@ class Resident(TimeStampedModel):
     )
     # Sensitive: shown only to the staff of the resident's basic grid and the
     # community secretary (see grids.selectors.can_see_health).
-    health_note = models.TextField(_("health notes"), blank=True)
+    health_note = models.TextField(_("health notes"), max_length=DESCRIPTION_LENGTH, blank=True)
     # The resident's own portal account, linked once a grid worker confirms
     # they live here.
     user = models.OneToOneField(
@@ -176,9 +176,9 @@ class Visit(TimeStampedModel):
         User, on_delete=models.PROTECT, related_name="visits", verbose_name=_("visited by")
     )
     visited_on = models.DateField(_("date of visit"))
-    condition = models.TextField(_("how they are"), blank=True)
-    needs = models.TextField(_("what they need"), blank=True)
-    follow_up = models.TextField(_("follow-up"), blank=True)
+    condition = models.TextField(_("how they are"), max_length=DESCRIPTION_LENGTH, blank=True)
+    needs = models.TextField(_("what they need"), max_length=DESCRIPTION_LENGTH, blank=True)
+    follow_up = models.TextField(_("follow-up"), max_length=DESCRIPTION_LENGTH, blank=True)
     card_left = models.BooleanField(_("contact card left"), default=False)
 
     objects = VisitQuerySet.as_manager()

@@ -213,18 +213,21 @@ def test_hazard_list_query_count_does_not_grow(client, gw, django_assert_num_que
 # --- API -----------------------------------------------------------------------------
 
 
+def _api_hazard(gw, **fields):
+    """What the phone sends to report a hazard, with one photo."""
+    return {
+        "building": gw.building_1.pk,
+        "kind": "blocked_exit",
+        "severity": "medium",
+        "description": "楼道堆放纸箱",
+        "photos": [phone_jpeg()],
+        **fields,
+    }
+
+
 def test_api_reports_and_fixes_a_hazard_with_photos(client, gw):
     client.force_login(gw.worker_1)
-    created = client.post(
-        "/api/v1/hazards/",
-        {
-            "building": gw.building_1.pk,
-            "kind": "blocked_exit",
-            "severity": "medium",
-            "description": "楼道堆放纸箱",
-            "photos": [phone_jpeg()],
-        },
-    )
+    created = client.post("/api/v1/hazards/", _api_hazard(gw))
     assert created.status_code == 201, created.content
     body = created.json()
     assert body["status"] == "open"
@@ -304,3 +307,33 @@ def test_a_photo_over_15_mb_is_refused_before_it_is_read():
     huge = SimpleUploadedFile("big.jpg", b"\xff" * (15 * 1024 * 1024 + 1), "image/jpeg")
     with pytest.raises(DomainError, match="超过 15 MB"):
         clean_photo(huge)
+
+
+def test_the_api_refuses_photos_past_30_mb_together_and_keeps_nothing(client, gw):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(gw.worker_1)
+    client.cookies["django_language"] = "en"
+    heavy = [SimpleUploadedFile(f"{i}.jpg", b"\xff" * (8 * 2**20), "image/jpeg") for i in range(4)]
+    response = client.post("/api/v1/hazards/", _api_hazard(gw, photos=heavy))
+    assert response.status_code == 400
+    assert "come to 32 MB; at most 30 MB can be sent at a time" in response.content.decode()
+    assert not Hazard.objects.exists()
+    assert not HazardPhoto.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [("/api/v1/hazards/", "description"), ("/api/v1/hazards/{id}/fix/", "note")],
+)
+def test_the_api_refuses_100_kb_of_text_naming_the_field(client, gw, url, field):
+    hazard = _report(gw)
+    client.force_login(gw.worker_1)
+    client.cookies["django_language"] = "en"
+    response = client.post(url.format(id=hazard.pk), _api_hazard(gw, **{field: "纸" * 100_000}))
+    assert response.status_code == 400
+    assert response.json() == {field: ["Ensure this field has no more than 4000 characters."]}
+    assert Hazard.objects.get() == hazard
+    hazard.refresh_from_db()
+    assert hazard.status == HazardStatus.OPEN
+    assert hazard.photos.count() == 1

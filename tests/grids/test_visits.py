@@ -278,3 +278,27 @@ def test_a_digest_lists_only_the_visits_not_yet_told(gw, today):
     # In the reader's language (the portal's), whatever the catalogue says.
     line = str(OVERDUE_LINE) % {"name": "新来的", "home": newcomer.household, "days": 8}
     assert latest.body.splitlines() == [line]
+
+
+@pytest.mark.parametrize("field", ["condition", "needs", "follow_up"])
+def test_visits_api_refuses_100_kb_of_text_naming_the_field(client, gw, today, field):
+    client.force_login(gw.worker_1)
+    client.cookies["django_language"] = "en"
+    visit = {"resident": gw.elder_1.pk, "visited_on": "2026-11-23"}
+    response = client.post("/api/v1/visits/", {**visit, field: "走" * 100_000})
+    assert response.status_code == 400
+    assert response.json() == {field: ["Ensure this field has no more than 4000 characters."]}
+    assert not Visit.objects.exists()
+    at_the_limit = client.post("/api/v1/visits/", {**visit, field: "走" * 4000})
+    assert at_the_limit.status_code == 201
+
+
+def test_the_visit_page_refuses_100_kb_of_text_and_keeps_nothing(client, gw, today):
+    client.force_login(gw.worker_1)
+    response = client.post(
+        reverse("grids:visit-new", args=[gw.elder_1.pk]),
+        {"visited_on": "2026-11-23", "condition": "胸闷" * 50_000},
+    )
+    assert response.status_code == 200
+    assert "不超过 4000 字符 (目前字符数 100000)" in response.content.decode()
+    assert not Visit.objects.exists()

@@ -13,7 +13,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from community.models import Community, TimeStampedModel, User
+from community.models import DESCRIPTION_LENGTH, Community, TimeStampedModel, User
 from grids.models import Resident
 from volunteers.models.teams import (
     MemberStatus,
@@ -78,7 +78,7 @@ class Activity(TimeStampedModel):
         Community, on_delete=models.PROTECT, related_name="+", editable=False
     )
     title = models.CharField(_("title"), max_length=100)
-    description = models.TextField(_("details"), blank=True)
+    description = models.TextField(_("details"), max_length=DESCRIPTION_LENGTH, blank=True)
     place = models.CharField(_("place"), max_length=100)
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))

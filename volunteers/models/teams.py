@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from community.models import Community, Membership, Role, TimeStampedModel, User
+from community.models import DESCRIPTION_LENGTH, Community, Membership, Role, TimeStampedModel, User
 from grids.models import Resident
 
 # --- Who is where -----------------------------------------------------------------------
@@ -157,7 +157,7 @@ class Team(TimeStampedModel):
         related_name="groups",
         verbose_name=_("part of"),
     )
-    description = models.TextField(_("about the team"), blank=True)
+    description = models.TextField(_("about the team"), max_length=DESCRIPTION_LENGTH, blank=True)
 
     objects = TeamQuerySet.as_manager()
 
@@ -271,7 +271,7 @@ class ServiceProject(TimeStampedModel):
     category = models.CharField(
         _("kind of service"), max_length=20, choices=ProjectCategory.choices
     )
-    description = models.TextField(_("what it offers"), blank=True)
+    description = models.TextField(_("what it offers"), max_length=DESCRIPTION_LENGTH, blank=True)
     active = models.BooleanField(_("offered now"), default=True)
 
     class Meta:
