@@ -21,11 +21,11 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language as django_set_language
 
 from community import selectors, services
-from community.queueing import broker_ping
 from community.forms import LoginForm
 from community.http import AuthedHttpRequest
 from community.models import Community, Department, Notification, Role, Street
 from community.panels import panels_for
+from community.queueing import broker_ping
 
 logger = logging.getLogger(__name__)
 

@@ -9,6 +9,7 @@ from community.services.memberships import (
 from community.services.notifications import (
     notification_deliver,
     notification_mark_read,
+    notifications_deliver,
     notifications_mark_all_read,
     notifications_sweep,
     notify,
@@ -21,6 +22,7 @@ __all__ = [
     "membership_revoke",
     "notification_deliver",
     "notification_mark_read",
+    "notifications_deliver",
     "notifications_mark_all_read",
     "notifications_sweep",
     "notify",
