@@ -25,7 +25,6 @@ import logging
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -96,11 +95,39 @@ def _render(text: Text, params: Mapping[str, Any], language: str) -> str:
         return str(text) % values if values else str(text)
 
 
+class _HandOff:
+    """The rows one transaction wrote, handed to the broker together on commit."""
+
+    def __init__(self, ids: list[int]) -> None:
+        self.ids = ids
+
+    def __call__(self) -> None:
+        _hand_to_broker(self.ids)
+
+
 def _queue_on_commit(rows: Iterable[Notification]) -> None:
+    """Hand the rows over on commit: one task (per BATCH_SIZE) for the whole transaction.
+
+    An action that tells five people makes one task, not five. The hand-off
+    already registered in this transaction takes the new ids, if it is still
+    registered: a rolled-back savepoint discards its callbacks (and with them
+    the ids of rows that no longer exist), and then a new one is registered.
+    Ids of rows written in a rolled-back savepoint after the hand-off was
+    registered ride along and find nothing to claim.
+    """
     ids = [n.pk for n in rows if n.status == DeliveryStatus.PENDING]
-    if ids:
-        # robust: an exception here must never reach the user who acted.
-        transaction.on_commit(partial(_hand_to_broker, ids), robust=True)
+    if not ids:
+        return
+    connection = transaction.get_connection()
+    handoff = getattr(connection, "_notifications_handoff", None)
+    # run_on_commit: Django's list of (savepoint ids, callback, robust) waiting for commit.
+    if handoff is not None and any(c[1] is handoff for c in connection.run_on_commit):
+        handoff.ids.extend(ids)
+        return
+    handoff = _HandOff(ids)
+    connection._notifications_handoff = handoff  # type: ignore[attr-defined]
+    # robust: an exception here must never reach the user who acted.
+    transaction.on_commit(handoff, robust=True)
 
 
 def _hand_to_broker(ids: Sequence[int], *, force: bool = False) -> None:

@@ -176,9 +176,7 @@ def test_a_batch_posts_over_one_kept_alive_connection_and_sends_each_row_once(wo
     assert notifications_deliver(notification_ids=ids) == []
     assert sorted(sink.keys()) == sorted(delivery_key(r) for r in rows)
     assert len({r["peer"] for r in sink.requests}) == 1  # one connection for the five
-    assert set(Notification.objects.values_list("status", "attempts")) == {
-        (DeliveryStatus.SENT, 1)
-    }
+    assert set(Notification.objects.values_list("status", "attempts")) == {(DeliveryStatus.SENT, 1)}
 
 
 def test_a_claim_is_released_after_its_lease_and_not_while_it_may_be_alive(
@@ -222,3 +220,32 @@ def test_one_sweep_hands_a_whole_backlog_over_in_batches_broker_mocked(time_mach
     assert sorted(pk for batch in batches for pk in batch) == sorted(queued)
     assert len(batches) == 13
     assert max(len(batch) for batch in batches) == BATCH_SIZE
+
+
+def test_an_action_that_tells_several_people_makes_one_task_broker_mocked(
+    world, django_capture_on_commit_callbacks
+):
+    from django.db import transaction
+
+    from community.services import notify
+
+    people = [UserFactory(email=f"p{i}@example.cn") for i in range(3)]
+    with (
+        mock.patch("community.tasks.deliver_notifications.delay") as delay,
+        django_capture_on_commit_callbacks(execute=True),
+        transaction.atomic(),
+    ):
+        for person in people[:2]:
+            notify(recipient=person, kind="test", title="通知", key="one-action")
+        try:
+            with transaction.atomic():  # a part of the action that fails and is undone
+                notify(recipient=people[2], kind="test", title="通知", key="undone")
+                raise RuntimeError
+        except RuntimeError:
+            pass
+        notify(recipient=people[2], kind="test", title="通知", key="one-action")
+    emails = Notification.objects.filter(channel=Channel.EMAIL, dedupe_key__contains="one-action")
+    assert delay.call_count == 1
+    (ids,) = delay.call_args.args
+    assert set(emails.values_list("pk", flat=True)) <= set(ids)
+    assert emails.count() == 3
