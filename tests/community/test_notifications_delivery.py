@@ -42,7 +42,9 @@ def sink() -> Iterator[Sink]:
     state: dict[str, Sink] = {}
 
     class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"  # keeps the connection open between requests
+        protocol_version = "HTTP/1.1"
+        # Headers and body go out at once, not held back for the client's delayed ACK.
+        disable_nagle_algorithm = True  # keeps the connection open between requests
 
         def do_POST(self) -> None:
             s = state["sink"]
