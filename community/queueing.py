@@ -56,11 +56,20 @@ def delay_each(task: Any, args: Iterable[Any], *, force: bool = False) -> None:
             task.delay(arg)
         except Exception:  # noqa: BLE001 - kombu raises several kinds when the broker is away
             _broker_failed_at[_broker_key()] = time.monotonic()
-            logger.warning("Broker unavailable: %s(%s) stays pending for the sweep", task.name, arg)
+            logger.warning(
+                "Broker unavailable: %s(%s) stays pending for the sweep", task.name, _brief(arg)
+            )
             return
         published = True
     if published:
         _broker_failed_at.pop(_broker_key(), None)
+
+
+def _brief(arg: Any) -> str:
+    """An argument for a log line: a batch of ids by its size and first id."""
+    if isinstance(arg, list) and len(arg) > 3:
+        return f"[{arg[0]}, … {len(arg)} ids]"
+    return repr(arg)
 
 
 def chunked(items: Sequence[T], size: int) -> Iterator[list[T]]:

@@ -251,3 +251,26 @@ def test_an_action_that_tells_several_people_makes_one_task_broker_mocked(
     (ids,) = delay.call_args.args
     assert set(emails.values_list("pk", flat=True)) <= set(ids)
     assert emails.count() == 3
+
+
+def test_a_batch_past_its_deadline_gives_the_rest_back_broker_mocked(world, sink, monkeypatch):
+    from community.services import notifications as outbox
+
+    rows = [
+        Notification.objects.create(
+            kind="test",
+            channel=Channel.WEBHOOK,
+            title=f"第{i}条",
+            target=sink.url,
+            dedupe_key=f"late:{i}",
+        )
+        for i in range(3)
+    ]
+    monkeypatch.setattr(outbox, "BATCH_DEADLINE", -1.0)  # already past it at the first row
+    with mock.patch("community.tasks.deliver_notifications.delay") as delay:
+        assert notifications_deliver(notification_ids=[r.pk for r in rows]) == []
+    assert sink.requests == []
+    assert set(Notification.objects.values_list("status", "attempts")) == {
+        (DeliveryStatus.PENDING, 0)
+    }
+    delay.assert_called_once_with([r.pk for r in rows])
