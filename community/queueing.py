@@ -90,7 +90,7 @@ def broker_ping(*, timeout: float = 1.0) -> bool:
     options = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
     try:
         with app.connection_for_read(transport_options=options, connect_timeout=timeout) as conn:
-            conn.ensure_connection(max_retries=0, timeout=timeout)
+            conn.ensure_connection(max_retries=0)
             client = getattr(conn.default_channel, "client", None)
             if client is not None and hasattr(client, "ping"):
                 client.ping()

@@ -126,7 +126,7 @@ def _queue_on_commit(rows: Iterable[Notification]) -> None:
         handoff.ids.extend(ids)
         return
     handoff = _HandOff(ids)
-    connection._notifications_handoff = handoff  # type: ignore[attr-defined]
+    connection._notifications_handoff = handoff
     # robust: an exception here must never reach the user who acted.
     transaction.on_commit(handoff, robust=True)
 
