@@ -29,101 +29,35 @@ sink got more than once (by the row's title, which the sink can always read).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.community.sinks import Sink, sink_server  # noqa: E402 - needs ROOT on the path
+from tests.helpers import free_port, port_open  # noqa: E402
 
-# --- The sink ----------------------------------------------------------------------
-
-
-class Sink:
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.by_title: Counter[str] = Counter()
-        self.by_key: Counter[str] = Counter()
-        self.arrivals: dict[str, list[float]] = {}
-        self.connections: set[tuple[str, int]] = set()
-
-    def record(self, title: str, key: str, peer: tuple[str, int]) -> None:
-        with self.lock:
-            self.by_title[title] += 1
-            if key:
-                self.by_key[key] += 1
-            self.arrivals.setdefault(title, []).append(time.monotonic())
-            self.connections.add(peer)
-
-    def unique(self) -> int:
-        with self.lock:
-            return len(self.by_title)
-
-    def duplicates(self) -> int:
-        with self.lock:
-            return sum(n - 1 for n in self.by_title.values())
+# --- The sink (tests.community.sinks): counted by message title and by key ------------
 
 
-@contextmanager
-def sink_server() -> Iterator[tuple[Sink, str]]:
-    sink = Sink()
+def unique(sink: Sink) -> int:
+    return len(sink.titles())
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        # Headers and body go out at once, not held back for the client's delayed ACK.
-        disable_nagle_algorithm = True
 
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length", 0))
-            payload = json.loads(self.rfile.read(length))
-            sink.record(
-                payload.get("title", ""),
-                self.headers.get("Idempotency-Key", ""),
-                self.client_address,
-            )
-            body = b'{"errcode": 0, "errmsg": "ok"}'
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    server.request_queue_size = 128
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield sink, f"http://127.0.0.1:{server.server_address[1]}/bot"
-    finally:
-        server.shutdown()
-        server.server_close()
+def duplicates(sink: Sink) -> int:
+    return sum(n - 1 for n in sink.titles().values())
 
 
 # --- Processes ---------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_for(check: Any, timeout: float, what: str) -> float:
@@ -143,12 +77,7 @@ def start_redis(port: int) -> subprocess.Popen[bytes]:
         stderr=subprocess.DEVNULL,
     )
 
-    def up() -> bool:
-        with socket.socket() as s:
-            s.settimeout(0.2)
-            return s.connect_ex(("127.0.0.1", port)) == 0
-
-    wait_for(up, 15, "redis-server")
+    wait_for(lambda: port_open("127.0.0.1", port), 15, "redis-server")
     return process
 
 
@@ -258,12 +187,12 @@ def sent_count() -> int:
 
 
 def report(name: str, n: int, sink: Sink, seconds: float | None, extra: str = "") -> None:
-    lost = n - sink.unique()
+    lost = n - unique(sink)
     rate = f"{n / seconds:.0f}/s" if seconds else "-"
     took = f"{seconds:.1f} s" if seconds is not None else "did not finish"
     print(
-        f"{name}: {n} rows, {took} ({rate}), lost {lost}, duplicates {sink.duplicates()}, "
-        f"sink connections {len(sink.connections)}{extra}",
+        f"{name}: {n} rows, {took} ({rate}), lost {lost}, duplicates {duplicates(sink)}, "
+        f"sink connections {len(sink.peers())}{extra}",
         flush=True,
     )
 
@@ -275,7 +204,8 @@ def scenario_drain(n: int, tmp: Path, limit: float) -> None:
     from community.models import Notification
 
     Notification.objects.filter(kind="bench").delete()
-    with sink_server() as (sink, url):
+    with sink_server() as sink:
+        url = sink.url
         worker = start_worker(tmp, 1)
         beat = start_beat(tmp)
         try:
@@ -284,7 +214,7 @@ def scenario_drain(n: int, tmp: Path, limit: float) -> None:
             hand_over(ids)  # what the commit does
             handed = time.monotonic() - started
             try:
-                wait_for(lambda: sink.unique() >= n, limit - (time.monotonic() - started), "drain")
+                wait_for(lambda: unique(sink) >= n, limit - (time.monotonic() - started), "drain")
                 took: float | None = time.monotonic() - started
             except TimeoutError:
                 took = None
@@ -305,7 +235,8 @@ def scenario_backlog(n: int, tmp: Path, limit: float, port: int) -> subprocess.P
     from community.models import Notification
 
     Notification.objects.filter(kind="bench").delete()
-    with sink_server() as (sink, url):
+    with sink_server() as sink:
+        url = sink.url
         worker = start_worker(tmp, 2)
         beat = start_beat(tmp)
         redis = None
@@ -317,13 +248,13 @@ def scenario_backlog(n: int, tmp: Path, limit: float, port: int) -> subprocess.P
             Notification.objects.filter(kind="bench").update(
                 created_at=F("created_at") - timedelta(minutes=3)
             )
-            assert sink.unique() == 0
+            assert unique(sink) == 0
             time.sleep(5)
             redis = start_redis(port)  # the broker is back
             BROKER["process"] = redis
             started = time.monotonic()
             try:
-                wait_for(lambda: sink.unique() >= n, limit, "backlog")
+                wait_for(lambda: unique(sink) >= n, limit, "backlog")
                 took: float | None = time.monotonic() - started
             except TimeoutError:
                 took = None
@@ -339,26 +270,30 @@ def scenario_crash(n: int, tmp: Path, limit: float) -> None:
     from community.models import Notification
 
     Notification.objects.filter(kind="bench").delete()
-    with sink_server() as (sink, url):
+    with sink_server() as sink:
+        url = sink.url
         worker = start_worker(tmp, 3)
         beat = start_beat(tmp)
         try:
             hand_over(write_rows(n, url, "crash"))
-            wait_for(lambda: sink.unique() >= n // 3, limit, "a third delivered")
+            wait_for(lambda: unique(sink) >= n // 3, limit, "a third delivered")
             os.killpg(worker.pid, signal.SIGKILL)  # the whole worker, children too
             killed = time.monotonic()
             worker.wait()
             worker = start_worker(tmp, 4)
             try:
-                wait_for(lambda: sink.unique() >= n, limit, "crash")
+                wait_for(lambda: unique(sink) >= n, limit, "crash")
                 took: float | None = time.monotonic() - killed
             except TimeoutError:
                 took = None
             # A repeat comes after the claim's lease; wait it out.
             time.sleep(float(os.environ.get("BENCH_CRASH_WAIT", "150")))
-            repeats = [t for t, c in sink.by_title.items() if c > 1]
-            last = max((sink.arrivals[t][-1] - killed for t in repeats), default=0.0)
-            keyed = sum(c - 1 for c in sink.by_key.values())
+            repeats = {t for t, c in sink.titles().items() if c > 1}
+            last = max(
+                (r["at"] - killed for r in sink.requests if r["body"].get("title") in repeats),
+                default=0.0,
+            )
+            keyed = sum(c - 1 for k, c in Counter(sink.keys()).items() if k)
             report(
                 "crash",
                 n,

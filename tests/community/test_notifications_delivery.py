@@ -3,13 +3,8 @@ the claim's lease, and a backlog handed over at once (tasks in-process)."""
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 from unittest import mock
 
 import pytest
@@ -21,62 +16,29 @@ from community.models import BotKind, Channel, DeliveryStatus, Notification, Rol
 from community.services import membership_grant, notifications_deliver, notifications_sweep
 from community.services.notifications import BATCH_SIZE, delivery_key
 from tests.community.factories import UserFactory
+from tests.community.sinks import Sink, sink_server
 
 pytestmark = pytest.mark.django_db
 
 
-@dataclass
-class Sink:
-    """A generic bot on 127.0.0.1 speaking HTTP/1.1: what came, and over which connection."""
-
-    url: str
-    requests: list[dict[str, Any]] = field(default_factory=list)
-    statuses: list[int] = field(default_factory=list)  # answers to give, then 200
-
-    def keys(self) -> list[str]:
-        return [r["headers"].get("Idempotency-Key", "") for r in self.requests]
-
-
 @pytest.fixture
 def sink() -> Iterator[Sink]:
-    state: dict[str, Sink] = {}
+    with sink_server() as server:
+        yield server
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        # Headers and body go out at once, not held back for the client's delayed ACK.
-        disable_nagle_algorithm = True  # keeps the connection open between requests
 
-        def do_POST(self) -> None:
-            s = state["sink"]
-            length = int(self.headers.get("Content-Length", 0))
-            s.requests.append(
-                {
-                    "headers": dict(self.headers),
-                    "body": json.loads(self.rfile.read(length)),
-                    "peer": self.client_address,
-                }
-            )
-            status = s.statuses.pop(0) if s.statuses else 200
-            body = b'{"errcode": 0}'
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    state["sink"] = Sink(url=f"http://127.0.0.1:{server.server_address[1]}/hook")
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield state["sink"]
-    finally:
-        server.shutdown()
-        server.server_close()
+def _bot_rows(n: int, target: str, key: str) -> list[Notification]:
+    return [
+        Notification.objects.create(
+            kind="test",
+            channel=Channel.WEBHOOK,
+            title=f"第{i}条",
+            target=target,
+            options={"bot_kind": BotKind.GENERIC},
+            dedupe_key=f"{key}:{i}",
+        )
+        for i in range(n)
+    ]
 
 
 @pytest.fixture
@@ -161,23 +123,13 @@ def test_an_email_keeps_its_message_id_across_attempts(
 
 
 def test_a_batch_posts_over_one_kept_alive_connection_and_sends_each_row_once(world, sink):
-    rows = [
-        Notification.objects.create(
-            kind="test",
-            channel=Channel.WEBHOOK,
-            title=f"第{i}条",
-            target=sink.url,
-            options={"bot_kind": BotKind.GENERIC},
-            dedupe_key=f"batch:{i}",
-        )
-        for i in range(5)
-    ]
+    rows = _bot_rows(5, sink.url, "batch")
     ids = [r.pk for r in rows]
     sent = notifications_deliver(notification_ids=ids + ids)  # given twice, as a redelivery
     assert len(sent) == 5
     assert notifications_deliver(notification_ids=ids) == []
     assert sorted(sink.keys()) == sorted(delivery_key(r) for r in rows)
-    assert len({r["peer"] for r in sink.requests}) == 1  # one connection for the five
+    assert len(sink.peers()) == 1  # one connection for the five
     assert set(Notification.objects.values_list("status", "attempts")) == {(DeliveryStatus.SENT, 1)}
 
 
@@ -256,16 +208,7 @@ def test_an_action_that_tells_several_people_makes_one_task_broker_mocked(
 def test_a_batch_past_its_deadline_gives_the_rest_back_broker_mocked(world, sink, monkeypatch):
     from community.services import notifications as outbox
 
-    rows = [
-        Notification.objects.create(
-            kind="test",
-            channel=Channel.WEBHOOK,
-            title=f"第{i}条",
-            target=sink.url,
-            dedupe_key=f"late:{i}",
-        )
-        for i in range(3)
-    ]
+    rows = _bot_rows(3, sink.url, "late")
     monkeypatch.setattr(outbox, "BATCH_DEADLINE", -1.0)  # already past it at the first row
     with mock.patch("community.tasks.deliver_notifications.delay") as delay:
         assert notifications_deliver(notification_ids=[r.pk for r in rows]) == []
