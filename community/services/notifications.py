@@ -244,9 +244,9 @@ class _Channels:
 
     def mail(self) -> BaseEmailBackend:
         if self._mail is None:
-            connection = get_connection(fail_silently=False)
-            connection.open()
-            self._mail = connection
+            backend = get_connection(fail_silently=False)
+            backend.open()
+            self._mail = backend
         return self._mail
 
     def mail_failed(self) -> None:
