@@ -332,23 +332,37 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"community.tasks.*": {"queue": "notifications"}}
 # Redis re-delivers an unacknowledged task after this long; it must exceed
 # the longest task (time limit above) by a wide margin.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2}
-CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Publishing happens after a user's action has committed. When the broker is
-# down we give up quickly: the outbox row stays pending and the beat sweep
-# sends it later, so the user is never kept waiting on the broker.
-CELERY_TASK_PUBLISH_RETRY_POLICY = {
-    "max_retries": 1,
-    "interval_start": 0,
-    "interval_step": 0.2,
-    "interval_max": 0.2,
+# Every broker command is bounded: without socket_timeout a Redis that accepts
+# connections but never answers (frozen, failing over, a dead NAT entry) keeps
+# a publish waiting forever, and with it the person whose action committed.
+# A healthy Redis answers in milliseconds, so a second is a wide margin; the
+# worker's BRPOP is read only once readable, so it is not cut short by this.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_connect_timeout": 1,
+    "socket_timeout": 1,
 }
+# The same bound for transports other than Redis.
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker keeps reconnecting through any outage (the default gives up after
+# 100 tries, about 45 minutes, and the worker exits).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# Publishing happens after a user's action has committed. When the broker is
+# down we give up at once: the outbox row stays pending and the beat sweep
+# sends it later, so the user is never kept waiting on the broker. No retry:
+# each would cost another socket timeout, and a pooled connection that the
+# broker closed is noticed and replaced before the publish anyway.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0}
 CELERY_BEAT_SCHEDULE = {
     # Re-queue notifications whose first hand-off failed (broker down) or
     # whose worker died mid-delivery, and retry failed ones with back-off.
+    # Every 10 s: a backlog starts moving within seconds of the broker's
+    # return, and the scan (a partial index of the rows owed) costs next to
+    # nothing when there are none.
     "sweep-notifications": {
         "task": "community.tasks.sweep_notifications",
-        "schedule": 60.0,
+        "schedule": 10.0,
     },
     # Overdue home visits: to the grid worker, and after three days to the
     # secretary. 08:00 Shanghai time, when the working day starts.

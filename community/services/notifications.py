@@ -6,33 +6,42 @@ report, so a rolled-back change leaves no message behind. Rows that need
 sending (e-mail, group bot) are handed to Celery once the transaction commits.
 If the broker is down at that moment, the hand-off is logged and dropped: the
 row stays pending and the beat sweep (``notifications_sweep``) hands it over
-again later. ``notification_deliver``
-claims a row with a compare-and-swap update before sending, so two workers
+again later. ``notifications_deliver``
+claims each row with a compare-and-swap update before sending, so two workers
 given the same row never both send it.
+
+Rows travel in batches (one task for up to BATCH_SIZE ids) and a batch shares
+its connections: one kept-alive HTTP connection per bot host, one SMTP session.
+Every message carries a key derived from its row (``Idempotency-Key`` for bots,
+``Message-ID`` for e-mail), the same on every attempt, so a receiver can drop
+the one repeat a worker's death can cause.
 """
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import json
 import logging
-import urllib.error
-import urllib.request
+import time
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.mail import EmailMessage
-from django.db import transaction
+from django.core.mail import EmailMessage, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 
+from community.keepalive import KeepAlivePool
 from community.models import (
     NOTE_LENGTH,
     BotKind,
@@ -45,7 +54,7 @@ from community.models import (
     Street,
     User,
 )
-from community.queueing import delay_each
+from community.queueing import chunked, delay_each
 
 logger = logging.getLogger(__name__)
 
@@ -58,13 +67,25 @@ RETRY_DELAYS = [
     timedelta(hours=2),
     timedelta(hours=6),
 ]
-# A row claimed this long ago whose worker never reported back is taken to
-# be lost with its worker and is handed out again.
-STALE_CLAIM = timedelta(minutes=10)
+# Rows per delivery task. A batch claims and records each row on its own, so
+# its size costs nothing in safety; it saves a task per row and lets the rows
+# share connections.
+BATCH_SIZE = 100
+# A batch takes no new row after this long and hands the rest back to the
+# broker, so that slow bots never carry it near the task's time limit.
+BATCH_DEADLINE = 30.0
+# The claim's lease. A row is claimed only inside a delivery task, and a task
+# is killed at CELERY_TASK_TIME_LIMIT, so a claim older than that (plus a
+# margin for clocks) belongs to a dead worker and is handed out again; a live
+# slow one cannot be that old. This is the longest a repeat can wait.
+STALE_CLAIM = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 30)
 # A first hand-off happens on commit; the sweep leaves a row that young alone
-# so that a busy queue is not filled with copies of rows already in it.
-FIRST_HANDOFF_GRACE = timedelta(minutes=2)
-SWEEP_BATCH = 500
+# so that it does not queue copies of rows that are on their way. A copy would
+# be harmless (the claim lets one send), only wasted.
+FIRST_HANDOFF_GRACE = timedelta(seconds=15)
+# The most rows one sweep hands over: a backlog after an outage goes at once,
+# in batches, rather than a few hundred a minute.
+SWEEP_LIMIT = 20_000
 
 Text = str | Promise
 
@@ -80,17 +101,45 @@ def _render(text: Text, params: Mapping[str, Any], language: str) -> str:
         return str(text) % values if values else str(text)
 
 
+class _HandOff:
+    """The rows one transaction wrote, handed to the broker together on commit."""
+
+    def __init__(self, ids: list[int]) -> None:
+        self.ids = ids
+
+    def __call__(self) -> None:
+        _hand_to_broker(self.ids)
+
+
 def _queue_on_commit(rows: Iterable[Notification]) -> None:
+    """Hand the rows over on commit: one task (per BATCH_SIZE) for the whole transaction.
+
+    An action that tells five people makes one task, not five. The hand-off
+    already registered in this transaction takes the new ids, if it is still
+    registered: a rolled-back savepoint discards its callbacks (and with them
+    the ids of rows that no longer exist), and then a new one is registered.
+    Ids of rows written in a rolled-back savepoint after the hand-off was
+    registered ride along and find nothing to claim.
+    """
     ids = [n.pk for n in rows if n.status == DeliveryStatus.PENDING]
-    if ids:
-        # robust: an exception here must never reach the user who acted.
-        transaction.on_commit(partial(_hand_to_broker, ids), robust=True)
+    if not ids:
+        return
+    connection = transaction.get_connection()
+    handoff = getattr(connection, "_notifications_handoff", None)
+    # run_on_commit: Django's list of (savepoint ids, callback, robust) waiting for commit.
+    if handoff is not None and any(c[1] is handoff for c in connection.run_on_commit):
+        handoff.ids.extend(ids)
+        return
+    handoff = _HandOff(ids)
+    connection._notifications_handoff = handoff
+    # robust: an exception here must never reach the user who acted.
+    transaction.on_commit(handoff, robust=True)
 
 
-def _hand_to_broker(ids: list[int]) -> None:
-    from community.tasks import deliver_notification
+def _hand_to_broker(ids: Sequence[int], *, force: bool = False) -> None:
+    from community.tasks import deliver_notifications
 
-    delay_each(deliver_notification, ids)
+    delay_each(deliver_notifications, chunked(ids, BATCH_SIZE), force=force)
 
 
 def _create(*, dedupe_key: str, **fields: Any) -> Notification | None:
@@ -314,24 +363,127 @@ def notify_digest(
 # --- Delivery ------------------------------------------------------------------
 
 
-def notification_deliver(*, notification_id: int) -> Notification | None:
-    """Send one pending row. Safe to call twice, or for a row already sent.
+class _Channels:
+    """The connections a batch shares: kept-alive HTTP per bot host, one SMTP session."""
 
-    Steps: claim the row (pending and due → sending, attempts + 1) with one
-    conditional UPDATE, so only one caller can win it; send outside any
-    transaction (a slow bot must not hold a database lock); record sent, or
-    pending again with a back-off, or failed after the last attempt.
-    Returns the row if this call sent or tried it, else None.
+    def __init__(self) -> None:
+        self.http = KeepAlivePool(timeout=settings.NOTIFY_WEBHOOK_TIMEOUT)
+        self._mail: BaseEmailBackend | None = None
+
+    def mail(self) -> BaseEmailBackend:
+        if self._mail is None:
+            backend = get_connection(fail_silently=False)
+            backend.open()
+            self._mail = backend
+        return self._mail
+
+    def mail_failed(self) -> None:
+        """Drop the SMTP session after an error; the next message opens a new one."""
+        if self._mail is not None:
+            mail, self._mail = self._mail, None
+            with contextlib.suppress(OSError):
+                mail.close()
+
+    def close(self) -> None:
+        self.http.close()
+        if self._mail is not None:
+            self._mail.close()
+
+
+def notifications_deliver(*, notification_ids: Sequence[int]) -> list[Notification]:
+    """Send a batch of pending rows, each at most once. Safe to call twice.
+
+    Steps: claim the batch (pending and due → sending, attempts + 1) with one
+    conditional UPDATE that returns the rows it changed, so of two callers
+    given the same row only one wins it; send each row outside any transaction
+    (a slow bot must not hold a database lock) and record it (sent, or pending
+    again with a back-off, or failed after the last attempt) before the next,
+    so a worker's death leaves at most the row in flight unrecorded; rows it
+    had not reached wait out the claim's lease and go once. Past
+    BATCH_DEADLINE the rows not reached are released and go back to the broker.
+    Returns the rows this call sent or tried.
     """
-    now = timezone.now()
-    claimed = Notification.objects.filter(
-        pk=notification_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now
-    ).update(status=DeliveryStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
-    if not claimed:
-        return None
-    row = Notification.objects.get(pk=notification_id)
+    started = time.monotonic()
+    channels = _Channels()
+    with _quick_commits():
+        rows = _claim(notification_ids)
+        try:
+            for index, row in enumerate(rows):
+                if time.monotonic() - started > BATCH_DEADLINE:
+                    _release(rows[index:])
+                    rows = rows[:index]
+                    break
+                _deliver(row, channels)
+        finally:
+            channels.close()
+    return rows
+
+
+def notification_deliver(*, notification_id: int) -> Notification | None:
+    """Send one pending row (a batch of one). Returns it if this call sent or tried it."""
+    tried = notifications_deliver(notification_ids=[notification_id])
+    return tried[0] if tried else None
+
+
+@contextmanager
+def _quick_commits() -> Iterator[None]:
+    """While a batch runs, its marks (claimed, sent, failed) do not wait for the disk.
+
+    On PostgreSQL a flush per mark was most of the cost of a delivery, so
+    this session sets synchronous_commit off for the batch. Other sessions
+    see each mark at its commit, as always, so two workers still never both
+    win a row, and a worker's death loses no mark. Only a crash of the
+    database itself can forget the last fraction of a second of marks: such a
+    row is sent again, with the same key, never lost.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO OFF")
     try:
-        _send(row)
+        yield
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET synchronous_commit")
+        except DatabaseError:
+            connection.close()  # broken anyway; a new one starts with the defaults
+
+
+def _claim(ids: Sequence[int]) -> list[Notification]:
+    """One conditional UPDATE: the batch's pending, due rows → sending. The rows won.
+
+    Raw SQL for RETURNING (PostgreSQL, and SQLite since 3.35): it names exactly
+    the rows this statement changed, which a later SELECT could not.
+    """
+    if not ids:
+        return []
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    table = connection.ops.quote_name(Notification._meta.db_table)
+    marks = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET status = %s, claimed_at = %s, attempts = attempts + 1 "  # noqa: S608 - only placeholders and our table name
+            f"WHERE id IN ({marks}) AND status = %s AND next_attempt_at <= %s RETURNING id",
+            [DeliveryStatus.SENDING, now, *ids, DeliveryStatus.PENDING, now],
+        )
+        won = [pk for (pk,) in cursor.fetchall()]
+    return list(Notification.objects.filter(pk__in=won).order_by("pk"))
+
+
+def _release(rows: Sequence[Notification]) -> None:
+    """Give claimed rows not yet tried back (as they were) and to the broker again."""
+    ids = [row.pk for row in rows]
+    Notification.objects.filter(pk__in=ids, status=DeliveryStatus.SENDING).update(
+        status=DeliveryStatus.PENDING, attempts=F("attempts") - 1, next_attempt_at=timezone.now()
+    )
+    _hand_to_broker(ids, force=True)
+
+
+def _deliver(row: Notification, channels: _Channels) -> None:
+    try:
+        _send(row, channels)
     except DeliveryError as exc:
         _record_failure(row, str(exc))
     except Exception as exc:
@@ -342,7 +494,6 @@ def notification_deliver(*, notification_id: int) -> Notification | None:
         row.sent_at = timezone.now()
         row.last_error = ""
         row.save(update_fields=["status", "sent_at", "last_error"])
-    return row
 
 
 def _record_failure(row: Notification, error: str) -> None:
@@ -363,15 +514,21 @@ def _absolute(link: str) -> str:
     return settings.SITE_URL.rstrip("/") + link
 
 
-def _send(row: Notification) -> None:
+def delivery_key(row: Notification) -> str:
+    """The row's name for receivers: the same on every attempt, unique per site."""
+    host = urlsplit(settings.SITE_URL).hostname or "localhost"
+    return f"notification.{row.pk}@{host}"
+
+
+def _send(row: Notification, channels: _Channels) -> None:
     if row.channel == Channel.EMAIL:
-        _send_email(row)
+        _send_email(row, channels)
     elif row.channel == Channel.WEBHOOK:
-        _send_webhook(row)
+        _send_webhook(row, channels)
     # In-app rows are written as sent and never reach here.
 
 
-def _send_email(row: Notification) -> None:
+def _send_email(row: Notification, channels: _Channels) -> None:
     language = row.options.get("language", settings.LANGUAGE_CODE)
     with translation.override(language):
         body = render_to_string(
@@ -381,10 +538,14 @@ def _send_email(row: Notification) -> None:
         subject = render_to_string(
             "emails/community/notification-subject.txt", {"notification": row}
         )
-    message = EmailMessage(" ".join(subject.split()), body, to=[row.target])
+    # A stable Message-ID: a repeat after a worker's death is the same message.
+    headers = {"Message-ID": f"<{delivery_key(row)}>"}
+    message = EmailMessage(" ".join(subject.split()), body, to=[row.target], headers=headers)
     try:
+        message.connection = channels.mail()
         message.send()
     except OSError as exc:  # SMTP errors are OSErrors; so are refused connections
+        channels.mail_failed()
         raise DeliveryError(f"e-mail: {exc}") from exc
 
 
@@ -402,38 +563,28 @@ def _webhook_payload(row: Notification) -> dict[str, Any]:
         "body": row.body,
         "link": _absolute(row.link),
         "mention_mobiles": mobiles,
+        "idempotency_key": delivery_key(row),
     }
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A 3xx is a failed delivery (HTTPError), never a second request elsewhere:
-    the address was checked (scheme, plain http), the Location it names was not."""
-
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-_webhook_opener = urllib.request.build_opener(_NoRedirects)
-
-
-def _send_webhook(row: Notification) -> None:
+def _send_webhook(row: Notification, channels: _Channels) -> None:
     scheme = urlsplit(row.target).scheme
     if scheme not in {"http", "https"}:
         raise DeliveryError(f"webhook: {scheme or 'no'} scheme; only http(s) URLs are posted to")
     if scheme == "http" and not settings.NOTIFY_WEBHOOK_ALLOW_HTTP:
         raise DeliveryError("webhook: plain http is not allowed in production")
     data = json.dumps(_webhook_payload(row), ensure_ascii=False).encode()
-    request = urllib.request.Request(  # noqa: S310 - scheme checked above
-        row.target,
-        data=data,
-        headers={"Content-Type": "application/json; charset=utf-8"},
-        method="POST",
-    )
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        # The same on a retry, so a receiver can drop a repeat.
+        "Idempotency-Key": delivery_key(row),
+    }
     try:
-        with _webhook_opener.open(request, timeout=settings.NOTIFY_WEBHOOK_TIMEOUT) as resp:
-            answer = resp.read(65536)
-    except (urllib.error.URLError, OSError) as exc:
-        raise DeliveryError(f"webhook: {exc}") from exc
+        status, answer = channels.http.post(row.target, data, headers)
+    except (OSError, http.client.HTTPException) as exc:
+        raise DeliveryError(f"webhook: {type(exc).__name__}: {exc}") from exc
+    if status >= 300:  # redirects are not followed: the bot's URL is the one configured
+        raise DeliveryError(f"webhook: HTTP {status}: {answer[:200]!r}")
     # WeCom and DingTalk answer 200 with {"errcode": N}; anything but 0 failed.
     try:
         errcode = json.loads(answer or b"{}").get("errcode", 0)
@@ -466,9 +617,10 @@ def notifications_sweep(*, now: datetime | None = None) -> list[int]:
         Notification.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
         .filter(Q(attempts__gt=0) | Q(created_at__lte=now - FIRST_HANDOFF_GRACE))
         .order_by("next_attempt_at", "id")
-        .values_list("pk", flat=True)[:SWEEP_BATCH]
+        .values_list("pk", flat=True)[:SWEEP_LIMIT]
     )
-    _hand_to_broker(due)
+    # Forced: the sweep is how the outbox finds out the broker is back.
+    _hand_to_broker(due, force=True)
     return due
 
 
