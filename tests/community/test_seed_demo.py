@@ -69,10 +69,10 @@ def test_every_demo_account_signs_in_to_its_home(
     # notifications; bell count. The grids panels add: grids with counts and
     # their staff; for a grid worker also care-tag counts, the running patrol,
     # the visit schedule (residents, tags, care plans) and the open hazards
-    # count, and the household claims waiting for them. The requests panels add
-    # one query for the desk's counts, and for a secretary or the street one for
-    # the rates table. None grows with data.
-    with django_assert_max_num_queries(20):
+    # count, the household claims waiting for them, and whether they may publish
+    # notices. The requests panels add one query for the desk's counts, and for a
+    # secretary or the street one for the rates table. None grows with data.
+    with django_assert_max_num_queries(21):
         home = client.get(reverse("role-home", args=[account.role]))
     assert home.status_code == 200
     assert account.name in home.content.decode()
