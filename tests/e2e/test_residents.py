@@ -11,8 +11,10 @@ community's public board.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from PIL import Image
 
 from community.management.commands.seed_demo import DEFAULT_PASSWORD
@@ -56,7 +58,7 @@ def _sign_in(page, base: str, login: str, password: str = DEFAULT_PASSWORD) -> N
 
 
 def test_a_newcomer_signs_up_claims_her_home_files_a_request_and_resets_her_password(
-    browser, live_server, demo, screenshot, tmp_path
+    browser, live_server, demo, screenshot, tmp_path, time_machine
 ):
     from grids.models import Household
     from petitions.models import Petition
@@ -99,8 +101,10 @@ def test_a_newcomer_signs_up_claims_her_home_files_a_request_and_resets_her_pass
     _sign_in(worker, base, "wangge")
     worker.goto(f"{base}/grids/claims/")
     worker.get_by_test_id("claim-list").locator("a").first.click()
+    assert "林小雨" in worker.get_by_test_id("claim-detail").inner_text()
     worker.get_by_test_id("claim-confirm").click()
-    assert "已确认" in worker.get_by_test_id("claim-status").inner_text()
+    # Back on the list, nobody is waiting any more.
+    assert "没有待确认的住户" in worker.get_by_test_id("claim-list").inner_text()
     worker.context.close()
 
     page.goto(f"{base}/grids/my-home/")
@@ -124,7 +128,8 @@ def test_a_newcomer_signs_up_claims_her_home_files_a_request_and_resets_her_pass
         assert max(kept.size) <= 1600
     context.close()
 
-    # Weeks later she has forgotten the password and resets it by SMS code.
+    # Three weeks later she has forgotten the password and resets it by SMS code.
+    time_machine.move_to(timezone.now() + timedelta(days=21))
     page = _phone_context(browser).new_page()
     page.goto(f"{base}/login/")
     page.locator('a[href="/account/reset/"]').click()
