@@ -4,8 +4,8 @@ console SMS backend, as a developer running `make run` would read them in the lo
 A newcomer opens an account by SMS code, says where she lives, her grid worker
 confirms it, she files a request with a photo from her phone, and later resets a
 forgotten password. A neighbour without an account reports a problem from the
-building's poster, follows it by the link the SMS brought, and opens the
-community's public board.
+building's poster, reads the notices for her building, follows the request by the link
+the SMS brought, and opens the community's public board.
 """
 
 from __future__ import annotations
@@ -157,8 +157,19 @@ def test_a_neighbour_reports_from_the_poster_and_follows_it_without_an_account(
     base = live_server.url
     page = _phone_context(browser).new_page()
 
+    # The poster's code opens the building's page: who to call, and the notices
+    # taped up in the stairwell (here the outage at building 11).
+    page.goto(f"{base}/b/{building_token(building)}/")
+    notices = page.get_by_test_id("building-notices")
+    assert "疫苗接种" in notices.inner_text()  # the community's, pinned, open
+    outage = notices.get_by_test_id("building-notice").filter(has_text="11号楼停电检修通知")
+    outage.locator("summary").click()
+    assert "电梯暂停使用" in outage.inner_text()
+    assert _fits(page)
+    screenshot(page, "poster-0")
+
     # Screen 1: what and where (the building comes from the poster), with a photo.
-    page.goto(f"{base}/b/{building_token(building)}/report/")
+    page.get_by_test_id("report-here").click()
     assert _fits(page)
     page.locator("select[name=category]").select_option(index=1)
     page.locator("textarea[name=description]").fill("11号楼门口的电动车充电桩有一个不通电。")
