@@ -59,6 +59,9 @@ def test_a_request_travels_grid_community_street_department_and_back(
     assert _no_sideways_scroll(resident)
     screenshot(resident, "0-resident-form")
     resident.get_by_test_id("submit-request").click()
+    # With a photo the page sends the form itself (shrinking the photo first), so
+    # wait for the answer: the request filed, or the possible duplicates.
+    resident.locator('[data-testid="duplicates"], [data-testid="reference"]').first.wait_for()
     if resident.get_by_test_id("duplicates").count():
         # The demo has open safety requests at building 1: this one is different.
         resident.get_by_test_id("submit-request").click()
