@@ -2,10 +2,11 @@
 
 DRF and our services refuse with 400 (a form's field errors, or ``detail``), 401
 (no or a wrong token), 403 (not yours to do), 404 (no such row for you, or no
-such page), 409 (the row changed meanwhile, or the move is not possible now)
-and 429 (throttled, or a login locked). ``PortalAutoSchema`` (the project's
-``DEFAULT_SCHEMA_CLASS``) adds those to each operation in one place, all with
-the one body ``Error`` that ``community.api_errors`` guarantees.
+such page), 409 (the row changed meanwhile, or the move is not possible now),
+415 (a body it cannot read) and 429 (throttled, or a login locked).
+``PortalAutoSchema`` (the project's ``DEFAULT_SCHEMA_CLASS``) adds those to each
+operation in one place (``error_codes`` says which apply), all with the one body
+``Error`` that ``community.api_errors`` guarantees.
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ def error_codes(method: str, operation: dict[str, Any]) -> list[str]:
         codes.append("404")  # no such row for this caller, or past the last page
     if method in UNSAFE_METHODS and has_path and has_body:
         codes.append("409")  # a move on a row that changed meanwhile, or not possible now
+    if has_body:
+        codes.append("415")  # a body in a media type the operation does not read
     codes.append("429")  # throttled, or a login locked
     return codes
 
@@ -87,5 +90,6 @@ ERROR_DESCRIPTIONS = {
     "403": "Not the caller's to see or do.",
     "404": "Nothing with this id for this caller, or no such page.",
     "409": "The row changed meanwhile, or this is not possible now: reload and try again.",
+    "415": "The body's media type is not one the operation reads.",
     "429": "Too many requests, or this login is locked for a while.",
 }
