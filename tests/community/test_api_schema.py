@@ -20,7 +20,9 @@ from zoneinfo import ZoneInfo
 import pytest
 import schemathesis
 import time_machine
+from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
@@ -125,6 +127,19 @@ def _modes(operation: APIOperation) -> list[GenerationMode]:
     return (
         [GenerationMode.POSITIVE, GenerationMode.NEGATIVE] if takes else [GenerationMode.POSITIVE]
     )
+
+
+@pytest.fixture(autouse=True)
+def _connection_kept():
+    """Django's WSGI handler closes the database connection after each request;
+    its test client stops that, but Schemathesis calls the WSGI app itself. On
+    PostgreSQL the close would end the test's transaction (SQLite's in-memory
+    database ignores it)."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture(autouse=True)
