@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import django_filters
+import django_filters.rest_framework
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -17,8 +19,10 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
 from community import selectors, services
+from community.filters import IdFilter
 from community.http import api_user
 from community.models import Community, Membership, Notification
+from community.models.notifications import NotificationQuerySet
 
 
 class MembershipSerializer(serializers.ModelSerializer):
@@ -68,13 +72,22 @@ class CommunitySerializer(serializers.ModelSerializer):
         fields = ["id", "name", "street", "street_name", "address", "phone"]
 
 
+class CommunityFilter(django_filters.FilterSet):
+    # An id, as every API filter takes them: one the caller may not see finds nothing.
+    street = IdFilter(field_name="street")
+
+    class Meta:
+        model = Community
+        fields = ["street"]
+
+
 class CommunityViewSet(viewsets.ReadOnlyModelViewSet):
     """Communities the caller works in or oversees; others are 404."""
 
     queryset = Community.objects.none()  # for the schema; requests use get_queryset
     serializer_class = CommunitySerializer
     ordering_fields = ["name"]
-    filterset_fields = ["street"]
+    filterset_class = CommunityFilter
 
     def get_queryset(self) -> QuerySet[Community]:
         return selectors.communities_with_street(self.request.user).order_by("name", "pk")
@@ -91,18 +104,30 @@ class NotificationSerializer(serializers.ModelSerializer):
         return obj.read_at is not None
 
 
+class NotificationFilter(django_filters.FilterSet):
+    # "1"/"true": only the unread ones; "0"/"false" or none: all.
+    unread = django_filters.rest_framework.BooleanFilter(method="filter_unread")
+
+    class Meta:
+        model = Notification
+        fields = ["unread"]
+
+    def filter_unread(
+        self, rows: NotificationQuerySet, name: str, value: bool
+    ) -> NotificationQuerySet:
+        return rows.unread() if value else rows
+
+
 class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """The caller's own in-portal notifications, newest first."""
 
     queryset = Notification.objects.none()  # for the schema; requests use get_queryset
     serializer_class = NotificationSerializer
+    filterset_class = NotificationFilter
     ordering_fields = ["created_at"]
 
     def get_queryset(self) -> QuerySet[Notification]:
-        rows = Notification.objects.inbox(self.request.user)
-        if self.request.query_params.get("unread") in {"1", "true"}:
-            rows = rows.unread()
-        return rows
+        return Notification.objects.inbox(self.request.user)
 
     @extend_schema(request=None, responses=NotificationSerializer)
     @action(detail=True, methods=["post"])

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,3 +9,10 @@ class CommunityConfig(AppConfig):
 
     def ready(self) -> None:
         from community import checks  # noqa: F401 - registers the system checks
+
+
+class PortalAdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin, with community.admin_site.PortalAdminSite as ``admin.site``."""
+
+    default = False  # named in INSTALLED_APPS; "community" stays CommunityConfig
+    default_site = "community.admin_site.PortalAdminSite"

@@ -10,6 +10,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from community.http import MAX_DAY, MIN_DAY
 from community.models import User
 
 
@@ -30,6 +31,27 @@ def keep_fields(form: forms.Form, shown: Iterable[str], required: Iterable[str])
             form.fields[name].required = name in needed
         else:
             del form.fields[name]
+
+
+class DayField(forms.DateField):
+    """A day within the range every date computation of the portal can hold.
+
+    0001-01-01 or 9999-12-31 are dates, but a day's start in UTC or the day after
+    does not exist for them: refused here, never a 500 further on.
+    """
+
+    default_error_messages = {
+        "range": _("Enter a date from %(min)s to %(max)s."),
+    }
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if value is not None and not MIN_DAY <= value <= MAX_DAY:
+            raise forms.ValidationError(
+                self.error_messages["range"],
+                code="range",
+                params={"min": MIN_DAY.isoformat(), "max": MAX_DAY.isoformat()},
+            )
 
 
 class StyledForm(forms.Form):

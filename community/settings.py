@@ -70,7 +70,9 @@ SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin, its site refusing changelist filters the database
+    # cannot hold (community/admin_site.py).
+    "community.apps.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -412,9 +414,11 @@ DEMO_SCALE = env.float("DEMO_SCALE", default=1.0)
 # --- REST API ---------------------------------------------------------------------
 
 REST_FRAMEWORK = {
+    # Token first: its "WWW-Authenticate: Token" makes a missing or wrong
+    # token a 401 (with the session first, DRF answers 403 for both).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "community.api_pagination.StandardPagination",
@@ -432,7 +436,8 @@ REST_FRAMEWORK = {
         "user": env.str("API_THROTTLE_USER", default="1200/minute"),
         "login": env.str("API_THROTTLE_LOGIN", default="20/minute"),
     },
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's, documenting every operation's error responses.
+    "DEFAULT_SCHEMA_CLASS": "community.api_schema.PortalAutoSchema",
     "EXCEPTION_HANDLER": "community.api_errors.exception_handler",
     # 0 means "use REMOTE_ADDR" (None would trust any X-Forwarded-For sent).
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,

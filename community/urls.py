@@ -23,6 +23,12 @@ router.register("visits", grids_api.VisitViewSet, basename="api-visit")
 router.register("hazards", grids_api.HazardViewSet, basename="api-hazard")
 router.register("petitions", petitions_api.PetitionViewSet, basename="api-petition")
 
+# Error pages for people; JSON under /api/ (an API client never gets an HTML page).
+handler400 = "community.api_errors.bad_request"
+handler403 = "community.api_errors.permission_denied"
+handler404 = "community.api_errors.page_not_found"
+handler500 = "community.api_errors.server_error"
+
 admin.site.site_header = _("Tongxin administration")
 admin.site.site_title = _("Tongxin")
 admin.site.index_title = _("Organisation and people")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import django_filters
 from django.db.models import QuerySet
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
@@ -13,7 +14,8 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from community.http import api_user, int_param
+from community.filters import IdFilter
+from community.http import api_user
 from community.models import DESCRIPTION_LENGTH, User
 from grids import selectors, services
 from grids.models import (
@@ -94,22 +96,26 @@ class EndSerializer(serializers.Serializer):
     summary = serializers.CharField(required=False, allow_blank=True, max_length=DESCRIPTION_LENGTH)
 
 
+class PatrolFilter(django_filters.FilterSet):
+    # Plain ids over what the caller sees: an id they may not see just finds
+    # nothing, as if it did not exist; what cannot be an id is a 400.
+    grid = IdFilter(field_name="grid")
+    worker = IdFilter(field_name="worker")
+
+    class Meta:
+        model = Patrol
+        fields = ["status", "grid", "worker"]
+
+
 class PatrolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """A grid worker's patrols; the secretary and street see their communities'."""
 
     queryset = Patrol.objects.none()  # for the schema; requests use get_queryset
-    filterset_fields = ["status"]
+    filterset_class = PatrolFilter
     ordering_fields = ["started_at"]
 
     def get_queryset(self) -> QuerySet[Patrol]:
         rows = selectors.patrol_list(self.request.user)
-        # Plain filters over what the caller sees: an id they may not see just
-        # finds nothing, as if it did not exist.
-        for name in ("grid", "worker"):
-            value = self.request.query_params.get(name, "")
-            if value:
-                pk = int_param(value)
-                rows = rows.filter(**{f"{name}_id": pk}) if pk else rows.none()
         if self.action == "retrieve":
             rows = rows.prefetch_related("check_ins__building")
         return rows
@@ -191,12 +197,20 @@ class VisitSerializer(serializers.ModelSerializer):
         return data
 
 
+class VisitFilter(django_filters.FilterSet):
+    resident = IdFilter(field_name="resident")
+
+    class Meta:
+        model = Visit
+        fields = ["resident"]
+
+
 class VisitViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     """Home visits to the residents the caller may see; record one of your grid's."""
 
     queryset = Visit.objects.none()  # for the schema; requests use get_queryset
     serializer_class = VisitSerializer
-    filterset_fields = ["resident"]
+    filterset_class = VisitFilter
     ordering_fields = ["visited_on"]
 
     def get_queryset(self) -> QuerySet[Visit]:

@@ -16,13 +16,14 @@ import django_filters.rest_framework
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from community.filters import IdFilter
 from community.http import api_user
 from community.models import DESCRIPTION_LENGTH, REASON_LENGTH, User
 from grids.models import Building
@@ -60,7 +61,9 @@ class PhotoSerializer(serializers.ModelSerializer):
 
 class PetitionSerializer(serializers.ModelSerializer):
     building_name = serializers.CharField(source="building.__str__", read_only=True)
-    department_name = serializers.CharField(source="department.name", read_only=True, default=None)
+    department_name = serializers.CharField(
+        source="department.name", read_only=True, default=None, allow_null=True
+    )
     is_overdue = serializers.BooleanField(read_only=True)
     on_hold = serializers.SerializerMethodField()
 
@@ -95,6 +98,8 @@ class PetitionSerializer(serializers.ModelSerializer):
 
 class PetitionDetailSerializer(PetitionSerializer):
     allowed_actions = serializers.SerializerMethodField()
+    # "" until the requester rates (a read-only model field would drop allow_blank).
+    rating = serializers.ChoiceField(choices=Rating.choices, allow_blank=True, read_only=True)
 
     class Meta(PetitionSerializer.Meta):
         fields = [
@@ -179,7 +184,11 @@ class MoveSerializer(serializers.Serializer):
 
 
 class EventSerializer(serializers.ModelSerializer):
-    actor_name = serializers.CharField(source="actor.__str__", read_only=True, default=None)
+    actor_name = serializers.CharField(
+        source="actor.__str__", read_only=True, default=None, allow_null=True
+    )
+    # "" for the step that filed the request.
+    from_status = serializers.ChoiceField(choices=Status.choices, allow_blank=True, read_only=True)
     photos = PhotoSerializer(many=True, read_only=True)
 
     class Meta:
@@ -215,10 +224,11 @@ class PetitionFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q")
     # Plain ids over what the caller sees: an id they may not see finds nothing,
     # as if it did not exist (a model choice would answer 400 for a made-up id
-    # and 200 for another community's, telling which ids exist).
-    grid = django_filters.NumberFilter(field_name="grid")
-    community = django_filters.NumberFilter(field_name="community")
-    department = django_filters.NumberFilter(field_name="department")
+    # and 200 for another community's, telling which ids exist). What cannot be
+    # an id at all ("1e30", 23 digits) is a 400 naming the parameter.
+    grid = IdFilter(field_name="grid")
+    community = IdFilter(field_name="community")
+    department = IdFilter(field_name="department")
 
     class Meta:
         model = Petition
@@ -260,7 +270,12 @@ class PetitionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     @extend_schema(
         request=SubmitSerializer,
-        responses=PetitionDetailSerializer,
+        responses={
+            201: PetitionDetailSerializer,
+            200: OpenApiResponse(
+                PetitionDetailSerializer, description="A retry: the request first filed."
+            ),
+        },
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
     )
     def create(self, request: Request) -> Response:
@@ -318,7 +333,8 @@ class PetitionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return self._detail(p)
 
     @extend_schema(responses=EventSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    # The whole timeline at once: not paged, and the list's filters do not apply.
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def events(self, request: Request, pk: str | None = None) -> Response:
         """The timeline: public steps for the requester; everything for staff."""
         p = self.get_object()

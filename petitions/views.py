@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from community.errors import Conflict, DomainError
-from community.http import AuthedHttpRequest, int_param
+from community.http import AuthedHttpRequest, day_param, int_param
 from grids.models import Duty, Hazard
 from grids.selectors import poster_building
 from grids.selectors_notices import notices_at_building
@@ -290,10 +290,9 @@ def _summary_args(request: AuthedHttpRequest) -> tuple[Any, date]:
     community = get_object_or_404(communities, pk=pk) if pk is not None else communities.first()
     if community is None:
         raise Http404
-    try:
-        day = date.fromisoformat(request.GET.get("day", ""))
-    except ValueError:
-        day = timezone.localdate()
+    # No day: today. A day that is not one, or past the years the sheet can
+    # count in (0001-01-01, 9999-12-31), is a 400 saying so.
+    day = day_param(request.GET.get("day")) or timezone.localdate()
     return community, day
 
 

@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from community.forms import StyledForm, limit_choices
+from community.forms import DayField, StyledForm, limit_choices
 from community.models import DESCRIPTION_LENGTH
 from grids.models import Resident
 from volunteers.models import (
@@ -230,8 +230,9 @@ class ProfileForm(StyledForm):
 
 
 class PeriodForm(StyledForm):
-    since = forms.DateField(label=_("From"), widget=_date_input(), required=False)
-    until = forms.DateField(label=_("To"), widget=_date_input(), required=False)
+    # Query-string dates: DayField refuses years no report can count in.
+    since = DayField(label=_("From"), widget=_date_input(), required=False)
+    until = DayField(label=_("To"), widget=_date_input(), required=False)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

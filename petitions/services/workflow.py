@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from community.errors import Conflict, DomainError, NotAllowed
+from community.http import MAX_DAY
 from community.images import clean_photos
 from community.models import Department, Role, User
 from grids.models import GridStaff
@@ -151,6 +152,11 @@ def _dispatch(c: Ctx) -> None:
         due = c.now + timedelta(hours=deadline_hours(p.category, p.priority))
     elif due <= c.now:
         raise DomainError(_("The deadline must be in the future."))
+    elif timezone.localdate(due) > MAX_DAY:
+        # A pause moves the deadline on: from year 9999 that is past any date (a 500).
+        raise DomainError(
+            _("The deadline must be on %(max)s or before.") % {"max": MAX_DAY.isoformat()}
+        )
     p.department = department
     p.signed_at = None
     p.sign_by = c.now + RESPOND_WITHIN[p.priority]

@@ -19,6 +19,11 @@ from tests.community.factories import (
     person,
 )
 
+# The requests world (tests.petitions.conftest, on the grids world) for the API's
+# schema and out-of-range tests of this folder.
+from tests.grids.conftest import gw  # noqa: F401 - the fixture pw builds on
+from tests.petitions.conftest import pw  # noqa: F401 - the fixture
+
 
 @dataclass
 class World:

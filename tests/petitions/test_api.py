@@ -203,6 +203,29 @@ def test_dispatch_with_a_deadline_in_the_past_is_refused(client, pw):
     assert unchanged(p) == before
 
 
+@pytest.mark.parametrize(
+    ("due", "detail"),
+    [
+        # A pause moves the deadline on: from 9999-12-31 that was a 500 on resuming.
+        ("9999-12-31T23:00:00+08:00", {"detail": "The deadline must be on 2999-12-31 or before."}),
+        ("3000-01-01T00:00:00+08:00", {"detail": "The deadline must be on 2999-12-31 or before."}),
+        # Before year 1 in Shanghai's time: DRF refuses it.
+        ("0001-01-01T00:00:00+14:00", {"due_at": ["Datetime value out of range."]}),
+    ],
+)
+def test_dispatch_with_a_deadline_no_clock_can_hold_is_refused(client, pw, due, detail):
+    p = at(pw, Status.ESCALATED)
+    before = unchanged(p)
+    client.force_login(pw.gw.dispatcher)
+    response = post(
+        client,
+        f"{API}{p.pk}/move/",
+        {"action": "dispatch", "department": pw.city.pk, "due_at": due},
+    )
+    assert (response.status_code, response.json()) == (400, detail)
+    assert unchanged(p) == before
+
+
 def test_dispatch_with_a_deadline_sets_it(client, pw):
     p = at(pw, Status.ESCALATED)
     due = (timezone.now() + timedelta(days=3)).replace(microsecond=0)

@@ -301,6 +301,19 @@ def test_text_that_looks_like_a_formula_stays_text_in_the_excel(client, vw):
     assert reason.quotePrefix
 
 
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_the_report_refuses_a_period_it_cannot_count_and_a_file_keeps_its_default(client, vw, day):
+    client.force_login(vw.leader_a)
+    for field in ("since", "until"):
+        response = client.get(reverse("volunteers:report"), {field: day})
+        assert response.status_code == 400
+        assert "Enter a date from 1900-01-01 to 2999-12-31." in response.content.decode()
+    # The files cover the last twelve months when the period is not one (as for "nonsense").
+    assert client.get(reverse("volunteers:report-xlsx"), {"since": day}).status_code == 200
+    statement = reverse("volunteers:statement", args=[vw.member.pk])
+    assert client.get(statement, {"until": day}).status_code == 200
+
+
 def test_the_leader_puts_a_member_who_came_unannounced_on_the_roll(client, vw):
     activity = started(vw.activity())
     outsider = services.volunteer_add(team=vw.team_b, actor=vw.leader_b, name="老周").volunteer
