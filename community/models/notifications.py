@@ -58,6 +58,10 @@ class Notification(models.Model):
         on_delete=models.PROTECT,
         null=True,
         blank=True,
+        # No index of its own: notification_inbox (recipient, channel, read_at)
+        # leads with it and serves every lookup by recipient, the bell's included;
+        # a second index would only slow the outbox's writes and lure the planner.
+        db_index=False,
         related_name="notifications",
         verbose_name=_("recipient"),
         help_text=_("Empty for a message to a unit's group bot."),

@@ -85,7 +85,11 @@ def test_htmx_is_vendored_with_its_licence():
 def test_the_unread_count_is_served_by_the_inbox_index(world):
     """The bell's COUNT reads the (recipient, channel, read_at) index, not the table."""
     sql, params = (
-        Notification.objects.inbox(world.worker_x).unread().values("pk").query.sql_with_params()
+        Notification.objects.inbox(world.worker_x)
+        .unread()
+        .order_by()
+        .values("pk")
+        .query.sql_with_params()
     )
     assert Channel.IN_APP in params
     with transaction.atomic(), connection.cursor() as cursor:
