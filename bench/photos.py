@@ -61,7 +61,9 @@ def _limits() -> dict[str, int]:
     return {
         "jpeg": getattr(images, "MAX_PIXELS_JPEG", one),
         "other": getattr(images, "MAX_PIXELS_FULL", one),
-        "progressive": getattr(images, "MAX_PIXELS_FULL", one),
+        "progressive": getattr(
+            images, "MAX_PIXELS_PROGRESSIVE", getattr(images, "MAX_PIXELS_FULL", one)
+        ),
         "bytes": images.MAX_BYTES,
         "total": getattr(images, "MAX_TOTAL_BYTES", images.MAX_BYTES * images.MAX_PHOTOS),
         "photos": images.MAX_PHOTOS,

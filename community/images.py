@@ -17,10 +17,11 @@ follow what each format can be decoded at:
 - PNG and WebP have no reduced decoding (WebP's decoder holds four copies
   besides, 16 bytes a pixel), and a progressive JPEG keeps every coefficient of
   the whole image while it decodes (6 bytes a pixel without chroma subsampling)
-  whatever its scale, so they stop at MAX_PIXELS_FULL, 16 MP: a 12 MP phone
+  whatever its scale, so PNG and WebP stop at MAX_PIXELS_FULL, 16 MP: a 12 MP phone
   photo (4032 × 3024) or a 16 MP one (4608 × 3456) saved as PNG passes, a phone
   screenshot (1290 × 2796 is 3.6 MP) by far; at 24 MP six WebPs took 380 MB and
-  six PNGs 4.5 s of CPU.
+  six PNGs 4.5 s of CPU. A progressive JPEG, slower still to decode, stops at
+  MAX_PIXELS_PROGRESSIVE, 12 MP.
 Photos are decoded one at a time and the full-size pixels let go before the next,
 so six cost what the largest costs in memory, not six times it. ``bench/photos.py``
 measures the worst accepted ones: 99-249 MB and about half a second of CPU each
@@ -49,7 +50,11 @@ MAX_BYTES = 15 * 1024 * 1024
 # decoder's time grows with the bytes it reads, so this bounds a submission's time too.
 MAX_TOTAL_BYTES = 30 * 1024 * 1024
 MAX_PIXELS_JPEG = 50_000_000  # a 50 MP phone camera (8160 × 6120); decoded at 1/2 size
-MAX_PIXELS_FULL = 16_000_000  # PNG, WebP and progressive JPEG: decoded at full size
+MAX_PIXELS_FULL = 16_000_000  # PNG and WebP: decoded at full size
+# A progressive JPEG is decoded whole too, and its time barely falls with its size:
+# six at 16 MP took 3.0-3.4 s, over the 3 s a submission may cost. Phones write
+# baseline JPEGs; progressive ones come from editors and the web, rarely this large.
+MAX_PIXELS_PROGRESSIVE = 12_000_000
 MAX_SIDE = 2560
 THUMB_SIDE = 320
 MAX_PHOTOS = 6
@@ -97,8 +102,12 @@ def _check_header(image: Image.Image, name: str) -> None:
     if image.format not in ALLOWED_FORMATS:
         raise DomainError(_("%(name)s is not a JPEG, PNG or WebP photo.") % {"name": name})
     width, height = image.size
-    drafted = image.format in {"JPEG", "MPO"} and not image.info.get("progressive")
-    limit = MAX_PIXELS_JPEG if drafted else MAX_PIXELS_FULL
+    if image.format not in {"JPEG", "MPO"}:
+        limit = MAX_PIXELS_FULL
+    elif image.info.get("progressive"):
+        limit = MAX_PIXELS_PROGRESSIVE
+    else:
+        limit = MAX_PIXELS_JPEG  # drafted: decoded at 1/2 size or less
     if width * height > limit:
         # Rounded up: 50.3 MP reads "51", never "50; at most 50".
         mp = -(-width * height // 10**6)
