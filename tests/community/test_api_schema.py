@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import schemathesis
-import time_machine
 from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import close_old_connections
@@ -143,11 +142,11 @@ def _connection_kept():
 
 
 @pytest.fixture(autouse=True)
-def _frozen_clock():
-    """The clock stops before any fixture world is built (autouse fixtures come
-    first): "today", deadlines and the throttles' windows are the same on every run."""
-    with time_machine.travel(FROZEN, tick=False):
-        yield
+def clock(time_machine):
+    """The clock stops before the world is built (the world asks for clock first):
+    "today", deadlines and the throttles' windows are the same on every run."""
+    time_machine.move_to(FROZEN, tick=False)
+    return time_machine
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -45,9 +45,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)
-def _clock(time_machine) -> None:
-    """Stopped before the world is built (autouse comes first): references carry the day."""
+def clock(time_machine):
+    """Stopped before the world is built (it asks for clock first): references carry the day."""
     time_machine.move_to("2026-11-23 09:00 +0800")
+    return time_machine
 
 
 @dataclass(frozen=True)

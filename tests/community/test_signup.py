@@ -27,14 +27,15 @@ GOOD_PASSWORD = "Lanhua-garden-2026"
 
 
 @pytest.fixture(autouse=True)
-def _clock(time_machine):
-    # Frozen before any fixture world is built (fixtures below depend on this one).
+def clock(time_machine):
+    # Frozen before any fixture world is built (world fixtures ask for clock first).
     time_machine.move_to("2026-11-23 10:00 +0800", tick=False)
     ConsoleBackend.outbox.clear()
+    return time_machine
 
 
 @pytest.fixture
-def member(_clock):
+def member(clock):
     return UserFactory(username="zhang", phone="13912345671", name="张桂兰")
 
 

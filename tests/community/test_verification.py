@@ -24,9 +24,10 @@ PHONE = "13912340001"
 
 
 @pytest.fixture(autouse=True)
-def _clock(time_machine):
+def clock(time_machine):
     time_machine.move_to("2026-11-23 10:00 +0800", tick=False)
     ConsoleBackend.outbox.clear()
+    return time_machine
 
 
 def last_code(phone: str = PHONE) -> str:

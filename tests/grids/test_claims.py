@@ -24,9 +24,10 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _clock(time_machine):
-    """Frozen before the grid world (autouse fixtures come first)."""
+def clock(time_machine):
+    """Frozen before the grid world (the world asks for clock first)."""
     time_machine.move_to("2026-11-23 10:00 +0800", tick=False)
+    return time_machine
 
 
 @pytest.fixture
