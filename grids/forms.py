@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from community.forms import StyledForm, limit_choices
 from community.models import DESCRIPTION_LENGTH, NOTE_LENGTH, Community, User
@@ -218,7 +219,7 @@ _WHEN_FORMAT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> reads and 
 class NoticeTextForm(StyledForm):
     """A notice's text and dates: what an edit may change."""
 
-    title = forms.CharField(label=_("Title"), max_length=TITLE_MAX)
+    title = forms.CharField(label=pgettext_lazy("notice", "Title"), max_length=TITLE_MAX)
     body = forms.CharField(
         label=_("Text"), max_length=BODY_MAX, widget=forms.Textarea(attrs={"rows": 6})
     )
