@@ -80,8 +80,9 @@ def _digest(*, phone: str, purpose: str, code: str) -> str:
     return salted_hmac("tongxin.verification", f"{purpose}:{phone}:{code}").hexdigest()
 
 
-def _count(key: str, *, timeout: int) -> int:
-    """Add one to a counter that starts at 0 and lives ``timeout`` seconds (atomic)."""
+def cache_count(key: str, *, timeout: int) -> int:
+    """Add one to a counter in the shared cache that starts at 0 and lives
+    ``timeout`` seconds (atomic, so it holds across workers); return the count."""
     cache.add(key, 0, timeout=timeout)
     try:
         return cache.incr(key)
@@ -121,9 +122,11 @@ def code_send(*, phone: str, purpose: str, client_address: str) -> Issued:
     day = timezone.localdate().isoformat()
     two_days = 2 * 24 * 3600
     refusal = None
-    if _count(_key("day", day, "phone", phone), timeout=two_days) > DAILY_PER_PHONE:
+    if cache_count(_key("day", day, "phone", phone), timeout=two_days) > DAILY_PER_PHONE:
         refusal = _("This number has had too many codes today. Try again tomorrow.")
-    elif _count(_key("day", day, "addr", client_address), timeout=two_days) > DAILY_PER_ADDRESS:
+    elif (
+        cache_count(_key("day", day, "addr", client_address), timeout=two_days) > DAILY_PER_ADDRESS
+    ):
         refusal = _("Too many codes were asked for from your network today. Try again tomorrow.")
     if refusal is not None:
         # Nothing was sent: the number's owner, elsewhere, need not wait a minute.
@@ -165,7 +168,7 @@ def code_verify(*, phone: str, purpose: str, code: str) -> str:
     void = _("Too many wrong tries: this code no longer works. Ask for a new one.")
     if not isinstance(kept, dict):
         raise WrongCode(expired, reason="expired")
-    tries = _count(_key("tries", kept["nonce"]), timeout=int(CODE_LIFETIME.total_seconds()))
+    tries = cache_count(_key("tries", kept["nonce"]), timeout=int(CODE_LIFETIME.total_seconds()))
     if tries > MAX_TRIES:
         cache.delete(key)
         raise WrongCode(void, reason="void")

@@ -23,7 +23,6 @@ from functools import partial
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import transaction
 from django.urls import reverse
@@ -36,6 +35,7 @@ from community.services.verification import (
     Issued,
     Purpose,
     TooManyRequests,
+    cache_count,
     code_send,
     code_verify,
     normalise_phone,
@@ -95,13 +95,7 @@ def follow_url(petition: Petition) -> str:
 
 
 def _count_draft(client_address: str) -> None:
-    key = f"poster-drafts:{client_address}"
-    cache.add(key, 0, timeout=3600)
-    try:
-        made = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        made = 1
-    if made > DRAFTS_PER_ADDRESS_PER_HOUR:
+    if cache_count(f"poster-drafts:{client_address}", timeout=3600) > DRAFTS_PER_ADDRESS_PER_HOUR:
         raise TooManyRequests(
             _("Too many reports were started from your network. Try again in an hour.")
         )
