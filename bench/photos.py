@@ -21,8 +21,9 @@ Worst cases, and why each:
 - webp: WebP cannot be decoded at a reduced size either;
 - jpeg: a phone-shaped (4:3) JPEG at the largest accepted pixel count with
   enough detail to weigh several MB, as a 48 MP phone photo does;
-- jpeg-square: the largest JPEG that cannot be decoded at half size (a side just
-  under twice MAX_SIDE), so it is decoded whole and scaled down by almost two;
+- jpeg-square: the largest square JPEG that cannot be decoded at half size (a
+  side just under twice MAX_SIDE × DRAFT_SLACK), so it is decoded whole and
+  scaled down by almost two;
 - jpeg-progressive: progressive and without chroma subsampling, the JPEG that
   makes the decoder hold every coefficient of the whole image at once.
 """
@@ -68,6 +69,8 @@ def _limits() -> dict[str, int]:
         "total": getattr(images, "MAX_TOTAL_BYTES", images.MAX_BYTES * images.MAX_PHOTOS),
         "photos": images.MAX_PHOTOS,
         "side": images.MAX_SIDE,
+        # The smallest side the decoder may halve to (MAX_SIDE before DRAFT_SLACK).
+        "floor": math.ceil(images.MAX_SIDE * getattr(images, "DRAFT_SLACK", 1.0)),
     }
 
 
@@ -127,7 +130,7 @@ def build(case: str, folder: Path) -> Path:
     elif case == "jpeg":
         data = _jpeg(_four_by_three(limits["jpeg"]), budget)
     elif case == "jpeg-square":
-        side = min(2 * limits["side"] - 1, math.isqrt(limits["jpeg"]))
+        side = min(2 * limits["floor"] - 1, math.isqrt(limits["jpeg"]))
         data = _jpeg((side, side), budget)
     elif case == "jpeg-progressive":
         data = _jpeg(_four_by_three(limits["progressive"]), budget, progressive=True, subsampling=0)

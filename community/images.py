@@ -12,8 +12,10 @@ What a photo costs is its decoded pixels (4 bytes each in Pillow), so the limits
 follow what each format can be decoded at:
 - a baseline JPEG is decoded at 1/2, 1/4 or 1/8 of its size (``Image.draft``,
   done by the JPEG decoder itself), so a 50 MP phone photo (8160 × 6120) costs
-  12.5 MP in memory; no JPEG is decoded at more than 26 MP (5119 × 5119, the
-  largest that cannot be halved on the way to MAX_SIDE);
+  12.5 MP in memory. The decoder may halve a little past MAX_SIDE (down to
+  DRAFT_SLACK of it), so a JPEG of 4,608-5,119 px is kept at 2,304-2,559 px
+  rather than decoded whole for the last tenth: no JPEG is decoded at more than
+  21 MP (4,607 × 4,607, the largest that still cannot be halved);
 - PNG and WebP have no reduced decoding (WebP's decoder holds four copies
   besides, 16 bytes a pixel), and a progressive JPEG keeps every coefficient of
   the whole image while it decodes (6 bytes a pixel without chroma subsampling)
@@ -56,6 +58,10 @@ MAX_PIXELS_FULL = 16_000_000  # PNG and WebP: decoded at full size
 # baseline JPEGs; progressive ones come from editors and the web, rarely this large.
 MAX_PIXELS_PROGRESSIVE = 12_000_000
 MAX_SIDE = 2560
+# How far below MAX_SIDE the JPEG decoder may go to halve instead of decoding whole:
+# six 5,119 px squares decoded whole took 2.9-3.1 s, over the 3 s a submission may
+# cost; halved they keep 2,559 px. Nine tenths of the side is not a visible loss.
+DRAFT_SLACK = 0.9
 THUMB_SIDE = 320
 MAX_PHOTOS = 6
 
@@ -123,8 +129,10 @@ def _reduced(image: Image.Image) -> Image.Image:
     width, height = image.size
     scale = min(1.0, MAX_SIDE / max(width, height))
     # JPEG only (a no-op for the others): the decoder itself scales by 1/2, 1/4 or 1/8,
-    # no further than the size we keep, so the full-size pixels never exist.
-    image.draft(None, (max(1, int(width * scale)), max(1, int(height * scale))))
+    # no further than DRAFT_SLACK of the size we keep, so the full-size pixels never
+    # exist (and a photo just short of twice MAX_SIDE is halved, not decoded whole).
+    floor = scale * DRAFT_SLACK
+    image.draft(None, (max(1, int(width * floor)), max(1, int(height * floor))))
     if image.mode in {"RGB", "L"}:
         work = image
     else:

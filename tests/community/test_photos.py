@@ -84,8 +84,22 @@ def test_a_progressive_jpeg_is_refused_past_12_megapixels_and_kept_below():
 
 
 def test_a_baseline_jpeg_larger_than_any_progressive_one_is_kept():
+    # Halved by the decoder rather than decoded whole for the last tenth of its side.
     image = _kept(picture("phone.jpg", (4800, 3600)))
-    assert image.size == (MAX_SIDE, 1920)
+    assert image.size == (2400, 1800)
+
+
+@pytest.mark.parametrize(
+    ("side", "kept"),
+    [
+        (5119, 2560),  # halved (rounding up): decoding it whole took 3 s for six
+        (4608, 2304),  # the smallest halved: nine tenths of MAX_SIDE
+        (4607, MAX_SIDE),  # decoded whole and scaled: halving would lose more
+    ],
+)
+def test_a_jpeg_just_short_of_twice_the_kept_size_is_halved_not_decoded_whole(side, kept):
+    image = _kept(picture("square.jpg", (side, side)))
+    assert image.size == (kept, kept)
 
 
 def test_a_jpeg_past_50_megapixels_is_refused():
