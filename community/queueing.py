@@ -29,7 +29,15 @@ _broker_failed_at: dict[str, float] = {}
 
 
 def _broker_key() -> str:
-    return str(settings.CELERY_BROKER_URL)
+    # The broker Celery publishes to now (the settings' URL unless a test switched it).
+    from community.celery import app
+
+    return str(app.conf.broker_url or settings.CELERY_BROKER_URL)
+
+
+def forget_broker_failures() -> None:
+    """Forget every failure seen: for a process that has just switched brokers."""
+    _broker_failed_at.clear()
 
 
 def broker_recently_failed() -> bool:

@@ -211,15 +211,20 @@ def use_broker(url: str) -> Iterator[None]:
     configuration, so both are switched.
     """
     from community.celery import app
+    from community.queueing import forget_broker_failures
 
     previous_conf = app.conf.broker_url
     previous_env = os.environ.get("CELERY_BROKER_URL")
     os.environ["CELERY_BROKER_URL"] = url
     app.conf.broker_url = url
     app._after_fork()  # drop pooled connections to the previous broker
+    # A private broker may get the port of an earlier test's stopped one: a failure
+    # recorded then would make this test's first hand-offs skip a broker that is up.
+    forget_broker_failures()
     try:
         yield
     finally:
+        forget_broker_failures()
         if previous_env is None:
             os.environ.pop("CELERY_BROKER_URL", None)
         else:
