@@ -7,12 +7,14 @@ from typing import Any
 
 from django import forms
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from community.forms import StyledForm, keep_fields, limit_choices
 from community.models import RECORD_LENGTH, STATEMENT_LENGTH, Membership, Role, User
 from mediation.models import AgreementKind, CaseAction, CaseStatus, DisputeType, PartyRole, Source
+from mediation.selectors import petitions_for_a_case
 from petitions.models import Petition
 
 
@@ -39,8 +41,19 @@ class CaseForm(StyledForm):
     referred_by = forms.ModelChoiceField(
         label=_("Referred by (grid worker)"), queryset=User.objects.none(), required=False
     )
-    petition = forms.ModelChoiceField(
-        label=_("From request"), queryset=Petition.objects.none(), required=False
+    # A number typed (with a bounded type-ahead), not a dropdown: a community files
+    # thousands of requests, and one <select> of them all weighed megabytes.
+    petition = forms.CharField(
+        label=_("From request (its number)"),
+        max_length=20,
+        required=False,
+        help_text=_(
+            "The request's number, such as 20261123-00042: type a few of its digits or "
+            "words to pick it. Opening the case from the request's page fills it in."
+        ),
+        widget=forms.TextInput(
+            attrs={"list": "petition-choices", "autocomplete": "off", "spellcheck": "false"}
+        ),
     )
     token = forms.UUIDField(widget=forms.HiddenInput)
 
@@ -48,19 +61,36 @@ class CaseForm(StyledForm):
         super().__init__(*args, **kwargs)
         if not self.is_bound and "token" not in self.initial:
             self.initial["token"] = uuid.uuid4()
+        self.community_id = community_id
         limit_choices(self, "mediators", community_staff(community_id))
         limit_choices(
             self,
             "referred_by",
             User.objects.filter(grid_duties__grid__community=community_id).distinct(),
         )
-        limit_choices(
-            self,
-            "petition",
-            Petition.objects.filter(community=community_id, mediation_case__isnull=True)
-            .exclude(status__in=["merged", "withdrawn"])
-            .order_by("-created_at"),
+        self.fields["petition"].widget.attrs.update(
+            {
+                "hx-get": reverse("mediation:petition-choices"),
+                "hx-trigger": "input changed delay:300ms",
+                "hx-target": "#petition-choices",
+                "hx-swap": "innerHTML",
+            }
         )
+
+    def clean_petition(self) -> Petition | None:
+        reference = self.cleaned_data["petition"].strip()
+        if not reference:
+            return None
+        petition = petitions_for_a_case(self.community_id).filter(reference=reference).first()
+        if petition is None:
+            raise forms.ValidationError(
+                _(
+                    "No request numbered %(reference)s in this community can be taken to "
+                    "the room (it may already have a case, or have been merged or withdrawn)."
+                ),
+                params={"reference": reference},
+            )
+        return petition
 
 
 class PartyForm(StyledForm):

@@ -18,6 +18,8 @@ from mediation.models import (
     DisputeType,
     MediationCase,
 )
+from petitions.models import Petition
+from petitions.models import Status as PetitionStatus
 
 
 def case_list(user: User | AnonymousUser) -> QuerySet[MediationCase]:
@@ -39,6 +41,31 @@ def staff_communities(user: User) -> QuerySet[Community]:
         user=user, revoked_at__isnull=True, role__in=[Role.MEDIATOR, Role.SECRETARY]
     ).values("community")
     return Community.objects.filter(pk__in=ids)
+
+
+def petitions_for_a_case(community_id: int) -> QuerySet[Petition]:
+    """The community's requests a case may be opened from: none yet, still standing."""
+    return (
+        Petition.objects.filter(community=community_id, mediation_case__isnull=True)
+        .exclude(status__in=[PetitionStatus.MERGED, PetitionStatus.WITHDRAWN])
+        .order_by("-created_at", "-id")
+    )
+
+
+# The type-ahead's bound: a chooser over a growing table shows a page, never the table.
+PETITION_CHOICES = 10
+
+
+def petition_choices(community_id: int, text: str) -> list[Petition]:
+    """At most PETITION_CHOICES of those requests whose number or text holds ``text``."""
+    text = text.strip()
+    if len(text) < 2:
+        return []
+    return list(
+        petitions_for_a_case(community_id).filter(
+            Q(reference__contains=text) | Q(description__icontains=text)
+        )[:PETITION_CHOICES]
+    )
 
 
 def overdue_q() -> Q:

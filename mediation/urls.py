@@ -7,6 +7,7 @@ app_name = "mediation"
 urlpatterns = [
     path("", views.case_list, name="list"),
     path("new/", views.case_new, name="new"),
+    path("new/requests/", views.petition_choices, name="petition-choices"),
     path("stats/", views.room_stats, name="stats"),
     path("<int:pk>/", views.case_detail, name="detail"),
     path("<int:pk>/act/<slug:action>/", views.case_act, name="act"),

@@ -68,7 +68,7 @@ def case_new(request: AuthedHttpRequest) -> HttpResponse:
         existing = MediationCase.objects.filter(petition=petition).first()
         if existing is not None:
             return redirect("mediation:detail", pk=existing.pk)
-        initial.update(source="petition", petition=petition.pk, facts=petition.description)
+        initial.update(source="petition", petition=petition.reference, facts=petition.description)
     form = CaseForm(request.POST or None, community_id=community.pk, initial=initial)
     parties = PartyFormSet(
         request.POST or None,
@@ -109,6 +109,20 @@ def case_new(request: AuthedHttpRequest) -> HttpResponse:
         "mediation/form.html",
         {"form": form, "parties": parties, "community": community},
         status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def petition_choices(request: AuthedHttpRequest) -> HttpResponse:
+    """The case form's type-ahead: a few of the community's requests matching what was typed."""
+    community = selectors.staff_communities(request.user).first()
+    if community is None:
+        raise Http404
+    text = request.GET.get("petition", "")[:50]
+    return render(
+        request,
+        "mediation/_petition_choices.html",
+        {"petitions": selectors.petition_choices(community.pk, text)},
     )
 
 

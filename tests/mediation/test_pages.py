@@ -14,6 +14,8 @@ from pypdf import PdfReader
 from community.models import Role
 from mediation import services
 from mediation.models import CaseAction, CaseStatus, MediationCase, MediationSession
+from petitions.models import Category, Petition
+from petitions.services import petition_submit
 from tests.community.factories import UserFactory, person
 from tests.grids.conftest import _resident
 from tests.mediation.conftest import RoomWorld
@@ -299,6 +301,69 @@ def test_double_submitted_open_case_form_makes_one_case(client, rw):
     second = client.post(reverse("mediation:new"), data)
     assert first["Location"] == second["Location"]
     assert MediationCase.objects.count() == 1
+
+
+def _request(rw: RoomWorld, text: str = "楼上漏水，楼下天花板发霉，多次协商未果") -> Petition:
+    return petition_submit(
+        actor=rw.tenant, building=rw.gw.building_1, category=Category.NEIGHBOURS, description=text
+    )
+
+
+def test_a_case_is_opened_from_a_request_by_typing_its_number(client, rw):
+    p = _request(rw)
+    client.force_login(rw.mediator_x)
+    response = client.post(reverse("mediation:new"), case_form(rw, petition=f" {p.reference} "))
+    assert response.status_code == 302
+    assert MediationCase.objects.get().petition == p
+
+
+def test_the_form_opened_from_a_request_has_its_number_filled_in(client, rw):
+    p = _request(rw)
+    client.force_login(rw.gw.secretary_x)  # the secretary sees the request and its link
+    page = client.get(reverse("mediation:new") + f"?petition={p.pk}")
+    assert page.context["form"].initial["petition"] == p.reference
+    assert f'value="{p.reference}"' in page.content.decode()
+
+
+def test_a_number_from_another_community_or_already_in_the_room_is_refused_and_nothing_lost(
+    client, rw
+):
+    p = _request(rw)
+    client.force_login(rw.mediator_y)  # the room of community Y
+    response = client.post(reverse("mediation:new"), case_form(rw, petition=p.reference))
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert f"No request numbered {p.reference} in this community can be taken" in body
+    assert "楼上漏水，楼下天花板发霉" in body
+    rw.open_case(petition=p)
+    client.force_login(rw.mediator_x)
+    response = client.post(reverse("mediation:new"), case_form(rw, petition=p.reference))
+    assert response.status_code == 400
+    assert MediationCase.objects.count() == 1
+
+
+def test_the_form_lists_no_requests_however_many_the_community_has(client, rw):
+    filed = [_request(rw, f"第{i}号楼道堆物，请协调邻里清理") for i in range(12)]
+    client.force_login(rw.mediator_x)
+    body = client.get(reverse("mediation:new")).content.decode()
+    assert not any(p.reference in body for p in filed)
+    assert 'list="petition-choices"' in body
+
+
+def test_the_type_ahead_offers_a_bounded_few_of_the_rooms_own_community(client, rw):
+    filed = [_request(rw, f"第{i}号楼道堆物，请协调邻里清理") for i in range(12)]
+    url = reverse("mediation:petition-choices")
+    client.force_login(rw.mediator_x)
+    options = client.get(url, {"petition": "楼道堆物"}).content.decode()
+    assert options.count("<option") == 10
+    assert filed[-1].reference in options  # the newest first
+    one = client.get(url, {"petition": filed[0].reference[-5:]}).content.decode()
+    assert filed[0].reference in one
+    assert client.get(url, {"petition": "楼"}).content.decode().count("<option") == 0
+    client.force_login(rw.mediator_y)
+    assert "<option" not in client.get(url, {"petition": "楼道堆物"}).content.decode()
+    client.force_login(rw.tenant)
+    assert client.get(url, {"petition": "楼道堆物"}).status_code == 404
 
 
 # --- Moves on the page -----------------------------------------------------------------------
