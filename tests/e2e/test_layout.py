@@ -1,5 +1,5 @@
 """Every form a grid worker, resident, secretary, mediator or volunteer fills in, on a
-phone 360 and 390 px wide: a full-page screenshot of each under var/screenshots/, no
+phone 360 and 390 px wide: a full-page screenshot of each (test-artifacts/screenshots/), no
 page wider than the screen, and on the pages grid workers and residents use every tap
 target in the page's main content at least 44 px tall.
 
@@ -22,7 +22,7 @@ from community.management.commands.seed_demo import DEFAULT_PASSWORD
 
 pytestmark = pytest.mark.e2e
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 WIDTHS = (360, 390)
 HEIGHT = 800
 MIN_TAP = 44  # px, the smallest tap target on a worker's or resident's page
