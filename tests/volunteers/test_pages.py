@@ -14,7 +14,14 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from tests.volunteers.conftest import VolunteerWorld, cast, checked_in, started
+from tests.volunteers.conftest import (
+    VolunteerWorld,
+    after_end,
+    before_start,
+    cast,
+    checked_in,
+    started,
+)
 from volunteers import services
 from volunteers.models import Activity, HoursEntry, MemberStatus, SignUpStatus
 
@@ -69,19 +76,26 @@ def test_sign_up_after_the_start_is_refused_with_a_message(client, vw):
     assert not activity.signups.exists()
 
 
-def test_the_check_in_page_checks_in_on_a_button_and_credits_the_hours(client, vw):
+def test_the_check_in_page_checks_in_and_out_on_a_button_and_credits_the_hours(client, vw):
     activity = vw.activity()
     services.signup_create(activity=activity, actor=vw.tenant)
     url = reverse("volunteers:check-in", args=[activity.pk, services.checkin_code(activity)])
     client.force_login(vw.tenant)
+    before_start(vw, activity)
     page = client.get(url).content.decode()
     assert 'data-testid="do-check-in"' in page
     assert activity.signups.get().status == SignUpStatus.SIGNED_UP  # a GET changes nothing
-    response = client.post(url, follow=True)
+    response = client.post(url, {"action": "check_in"}, follow=True)
     assert "Checked in." in response.content.decode()
+    assert activity.signups.get().status == SignUpStatus.CHECKED_IN
+    assert not HoursEntry.objects.exists()
+    assert 'data-testid="do-check-in"' not in client.get(url).content.decode()
+    after_end(vw, activity)
+    response = client.post(url, {"action": "check_out"}, follow=True)
+    assert "Checked out." in response.content.decode()
     assert activity.signups.get().status == SignUpStatus.ATTENDED
     assert HoursEntry.objects.get().hours == activity.hours
-    assert 'data-testid="do-check-in"' not in client.get(url).content.decode()
+    assert 'data-testid="do-check-out"' not in client.get(url).content.decode()
 
 
 def test_a_code_of_another_activity_shows_why_and_checks_nobody_in(client, vw):
