@@ -306,6 +306,18 @@ SMS_FOLLOW_TEMPLATE_CODE = env.str("SMS_FOLLOW_TEMPLATE_CODE", default="")
 # never a sensible form. The proxy in front must allow at least this much.
 MAX_REQUEST_BODY = env.int("MAX_REQUEST_BODY", default=40 * 1024 * 1024)
 
+# --- Volunteers ------------------------------------------------------------------------
+# A volunteer checks in with the activity's QR code from this many minutes before
+# it starts until it ends, and checks out from the start until this many minutes
+# after it ends (volunteers.services.checkin). Hours run from check-in to check-out,
+# within the activity's own times.
+VOLUNTEER_CHECK_IN_OPENS = timedelta(
+    minutes=max(0, env.int("VOLUNTEER_CHECK_IN_OPENS_MINUTES", default=30))
+)
+VOLUNTEER_CHECK_OUT_GRACE = timedelta(
+    minutes=max(0, env.int("VOLUNTEER_CHECK_OUT_GRACE_MINUTES", default=30))
+)
+
 # --- Celery --------------------------------------------------------------------------
 # All Celery settings are here (namespace CELERY_); community/celery.py only
 # loads them. With no broker configured, tasks run in-process so that the

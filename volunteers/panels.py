@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from community.models import User
 from community.panels import Panel
-from volunteers.models import ActivityStatus, MemberStatus, SignUp, SignUpStatus, Team
+from volunteers.models import ACTIVE_STATUSES, ActivityStatus, MemberStatus, SignUp, Team
 from volunteers.selectors import activity_list, own_q
 
 
@@ -35,7 +35,7 @@ def resident_panel(user: User) -> Panel | None:
     mine = list(
         SignUp.objects.filter(
             own_q(user),
-            status__in=[SignUpStatus.SIGNED_UP, SignUpStatus.WAITING],
+            status__in=ACTIVE_STATUSES,
             activity__starts_at__gte=timezone.now(),
         )
         .select_related("activity")

@@ -1,7 +1,9 @@
 """The volunteer's hours statement (志愿服务时长证明) as a PDF.
 
 A Chinese form whatever the reader's language, like the mediation agreement:
-its headings are written here in Chinese rather than translated.
+its headings are written here in Chinese rather than translated, and the words
+that come from the catalogue (the kind of volunteer) are taken in Chinese too,
+however the reader set the portal's language.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -53,13 +55,15 @@ def hours_statement_pdf(
         bottomMargin=18 * mm,
         title=f"志愿服务时长证明 {volunteer.name}",
     )
+    with translation.override("zh-hans"):
+        kind = str(volunteer.get_kind_display())
     total = sum((e.hours for e in entries), Decimal(0))
     activities = len({e.signup_id for e in entries if e.kind == HoursKind.ATTENDANCE})
     story = [
         _p("志愿服务时长证明", TITLE),
         Spacer(1, 4 * mm),
         _p(
-            f"兹证明 {volunteer.name}（{volunteer.get_kind_display()}）"
+            f"兹证明 {volunteer.name}（{kind}）"
             f"为{volunteer.community.name}志愿者"
             + (f"，所属队伍：{'、'.join(teams)}" if teams else "")
             + f"。{_date(since)}至{_date(until)}，"
@@ -96,7 +100,7 @@ def hours_statement_pdf(
         table,
         Spacer(1, 6 * mm),
         _p(
-            "服务时长依据活动签到及队长考勤记录计入；如有更正，以追加记录方式登记，原记录保留。",
+            "服务时长依据活动签到、签退及队长考勤记录计入；如有更正，以追加记录方式登记，原记录保留。",
             SMALL,
         ),
         Spacer(1, 14 * mm),

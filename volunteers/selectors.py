@@ -59,6 +59,16 @@ def activity_list(
         .annotate(
             taken=Count("signups", filter=_COUNTED & Q(signups__status__in=PLACE_HOLDING)),
             waiting=Count("signups", filter=_COUNTED & Q(signups__status=SignUpStatus.WAITING)),
+            # Team members serving at an activity open to residents: they take none
+            # of the residents' places, and are shown beside them.
+            serving=Count(
+                "signups",
+                filter=Q(
+                    audience=Audience.RESIDENTS,
+                    signups__kind=SignUpKind.SERVE,
+                    signups__status__in=PLACE_HOLDING,
+                ),
+            ),
         )
         .prefetch_related(Prefetch("signups", queryset=mine, to_attr="mine"))
         .order_by("-starts_at" if past else "starts_at", "id")

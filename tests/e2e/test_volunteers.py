@@ -1,5 +1,6 @@
 """On phones: the team leader plans an activity and shows its QR code; a volunteer
-signs up, checks in by opening the address the code carries, and gets her hours
+signs up (once: the page then shows her place), checks in by opening the address
+the code carries, checks out the same way when she leaves, and gets her hours
 statement."""
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ from __future__ import annotations
 import io
 from datetime import datetime, time
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 import pytest
 import time_machine
@@ -23,12 +25,13 @@ pytestmark = pytest.mark.e2e
 TITLE = "楼道杂物清理（5号楼）"
 
 
-def test_volunteer_signs_up_checks_in_by_qr_and_gets_her_hours_statement(
+def test_volunteer_signs_up_checks_in_and_out_by_qr_and_gets_her_hours_statement(
     browser, live_server, demo, screenshot
 ):
-    # Ten in the morning, so that the activity later today is still to come.
+    # Ten in the morning: the activity at 10:30 is still to come, and its check-in
+    # opens now (half an hour before the start).
     morning = timezone.make_aware(datetime.combine(timezone.localdate(), time(10)))
-    with time_machine.travel(morning, tick=True):
+    with time_machine.travel(morning, tick=True) as clock:
         jumin = Volunteer.objects.get(user__username="jumin")
         hours_before = total_hours(jumin)
 
@@ -61,8 +64,13 @@ def test_volunteer_signs_up_checks_in_by_qr_and_gets_her_hours_statement(
         _sign_in(phone, live_server.url, "jumin")
         phone.get_by_test_id("volunteers-panel").get_by_test_id("volunteer-activities").click()
         phone.get_by_test_id("activity").filter(has_text=TITLE).get_by_role("link").click()
+        expect(phone.get_by_test_id("serve-help")).to_be_visible()  # what serving means
         phone.get_by_test_id("sign-up-serve").click()
         expect(phone.get_by_test_id("my-signup")).to_have_count(1)
+        # Signed up: the page shows her place and its cancel button, not the sign-up again.
+        expect(phone.get_by_test_id("my-signup-status")).to_have_text("已报名")
+        expect(phone.get_by_test_id("do-cancel")).to_be_visible()
+        expect(phone.get_by_test_id("sign-up-serve")).to_have_count(0)
         signup = activity.signups.get()
         assert (signup.volunteer, signup.status) == (jumin, SignUpStatus.SIGNED_UP)
         assert _no_sideways_scroll(phone)
@@ -73,6 +81,18 @@ def test_volunteer_signs_up_checks_in_by_qr_and_gets_her_hours_statement(
         assert _no_sideways_scroll(phone)
         screenshot(phone, "3-check-in")
         phone.get_by_test_id("do-check-in").click()
+        expect(phone.get_by_test_id("activity-title")).to_have_text(TITLE)
+        signup.refresh_from_db()
+        assert signup.status == SignUpStatus.CHECKED_IN
+        assert total_hours(jumin) == hours_before  # the hours come when she checks out
+
+        # At 12:05 she leaves and scans the code again: it offers check-out.
+        clock.move_to(timezone.make_aware(datetime.combine(timezone.localdate(), time(12, 5))))
+        phone.goto(checkin_url)
+        expect(phone.get_by_test_id("do-check-in")).to_have_count(0)
+        assert _no_sideways_scroll(phone)
+        screenshot(phone, "3b-check-out")
+        phone.get_by_test_id("do-check-out").click()
         expect(phone.get_by_test_id("activity-title")).to_have_text(TITLE)
         signup.refresh_from_db()
         assert signup.status == SignUpStatus.ATTENDED
@@ -103,6 +123,7 @@ def test_volunteer_signs_up_checks_in_by_qr_and_gets_her_hours_statement(
             f"/volunteers/teams/{activity.team_id}/",
             "/volunteers/reports/",
             f"/volunteers/people/{jumin.pk}/",
+            urlsplit(checkin_url).path,
         ):
             narrow.goto(live_server.url + path)
             assert _no_sideways_scroll(narrow), path

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -49,6 +50,7 @@ class VolunteerWorld:
     member: Volunteer  # tenant, in team A
     neighbour: User
     resident_y: User
+    clock: Any  # time-machine's traveller: the clock goes on to check in and out
 
     @property
     def tenant(self) -> User:
@@ -92,13 +94,27 @@ def cast(vw: VolunteerWorld, name: str) -> User:
     return {"member": vw.tenant, "secretary_x": vw.gw.secretary_x}.get(name) or getattr(vw, name)
 
 
+def before_start(vw: VolunteerWorld, activity: Activity, by=timedelta(minutes=10)) -> None:
+    """The clock goes on to a while before the activity starts (check-in is open)."""
+    vw.clock.move_to(activity.starts_at - by)
+
+
+def after_end(vw: VolunteerWorld, activity: Activity, by=timedelta(minutes=5)) -> None:
+    """The clock goes on to a while after the activity ended (check-out is still open)."""
+    vw.clock.move_to(activity.ends_at + by)
+
+
 def checked_in(vw: VolunteerWorld) -> SignUp:
-    """The tenant signed up for an activity of team A and checked in: 2 hours credited."""
+    """The tenant signed up for an activity of team A (12:00–14:00), checked in before
+    the start and out after the end: 2 hours credited. The clock ends at 14:05."""
     activity = vw.activity()
     signup = services.signup_create(activity=activity, actor=vw.tenant)
-    return services.signup_move(
+    before_start(vw, activity)
+    services.signup_move(
         signup=signup, actor=vw.tenant, action="check_in", code=services.checkin_code(activity)
     )
+    after_end(vw, activity)
+    return services.signup_move(signup=signup, actor=vw.tenant, action="check_out")
 
 
 def started(activity: Activity, ago: timedelta = timedelta(minutes=10)) -> Activity:
@@ -160,6 +176,7 @@ def vw(gw, clock) -> VolunteerWorld:  # noqa: F811 - gw is the fixture imported 
         member=member.volunteer,
         neighbour=neighbour.user,
         resident_y=resident_y.user,
+        clock=clock,
     )
 
 
@@ -179,7 +196,8 @@ def code(activity: Activity) -> str:
 
 
 def at(vw: VolunteerWorld, status: str) -> SignUp:
-    """The tenant's sign-up to serve at a two-place activity today at noon, in ``status``."""
+    """The tenant's sign-up to serve at a one-place activity today at noon, in ``status``
+    (checked in: the clock at 11:50; attended: checked in and out, the clock at 14:05)."""
     activity = vw.activity(capacity=1)
     if status == SignUpStatus.WAITING:
         sign_up(activity, vw.volunteer("先来的").user)
@@ -189,8 +207,13 @@ def at(vw: VolunteerWorld, status: str) -> SignUp:
         return signup
     if status == SignUpStatus.CANCELLED:
         return move(signup, vw.tenant, SignUpAction.CANCEL)
-    if status == SignUpStatus.ATTENDED:
-        return move(signup, vw.tenant, SignUpAction.CHECK_IN, code=code(activity))
+    if status in (SignUpStatus.CHECKED_IN, SignUpStatus.ATTENDED):
+        before_start(vw, activity)
+        signup = move(signup, vw.tenant, SignUpAction.CHECK_IN, code=code(activity))
+        if status == SignUpStatus.CHECKED_IN:
+            return signup
+        after_end(vw, activity)
+        return move(signup, vw.tenant, SignUpAction.CHECK_OUT)
     assert status == SignUpStatus.NO_SHOW
     started(activity)
     return move(signup, vw.leader_a, SignUpAction.MARK_NO_SHOW)

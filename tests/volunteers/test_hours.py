@@ -8,7 +8,7 @@ import pytest
 from django.db.models import Sum
 
 from community.errors import DomainError, NotAllowed
-from tests.volunteers.conftest import at, code, move, sign_up, started
+from tests.volunteers.conftest import at, before_start, code, move, sign_up
 from volunteers import services
 from volunteers.models import HoursEntry, HoursKind, SignUp, SignUpAction, SignUpEvent, SignUpStatus
 
@@ -27,7 +27,7 @@ def total(signup: SignUp) -> Decimal:
     return HoursEntry.objects.filter(signup=signup).aggregate(t=Sum("hours"))["t"] or Decimal(0)
 
 
-def test_check_in_credits_the_activitys_hours_once(vw):
+def test_check_in_and_out_credits_the_activitys_hours_once(vw):
     signup = at(vw, SignUpStatus.ATTENDED)
     entry = HoursEntry.objects.get()
     assert (entry.volunteer, entry.kind, entry.hours, entry.served_on) == (
@@ -43,8 +43,7 @@ def test_check_in_credits_the_activitys_hours_once(vw):
 def test_marked_absent_after_all_the_hours_go_back_by_a_correction_never_an_edit(vw):
     signup = at(vw, SignUpStatus.ATTENDED)
     first = HoursEntry.objects.get()
-    started(signup.activity)
-    signup = move(signup, vw.leader_a, SignUpAction.MARK_NO_SHOW)
+    signup = move(signup, vw.leader_a, SignUpAction.MARK_NO_SHOW)  # it is 14:05, it is over
     assert total(signup) == 0
     signup = move(signup, vw.leader_a, SignUpAction.MARK_ATTENDED)
     assert total(signup) == Decimal("2.0")
@@ -93,6 +92,7 @@ def test_hours_corrections_need_a_reason_a_sane_number_and_the_leader(vw):
 def test_people_served_earn_no_hours(vw):
     activity = vw.activity(audience="residents")
     signup = sign_up(activity, vw.neighbour)
+    before_start(vw, activity)
     move(signup, vw.neighbour, SignUpAction.CHECK_IN, code=code(activity))
     assert not HoursEntry.objects.exists()
     assert SignUpEvent.objects.filter(action="check_in").count() == 1

@@ -19,9 +19,10 @@ ROWS = 25  # a page is 20
 
 @pytest.fixture
 def busy(vw: VolunteerWorld) -> VolunteerWorld:
-    """25 activities of team A, the tenant signed up (and checked in) for each."""
+    """25 activities of team A starting within half an hour, the tenant signed up (and
+    checked in) for each."""
     for i in range(ROWS):
-        activity = vw.activity(starts_in=timedelta(hours=1, minutes=i), title=f"活动{i}")
+        activity = vw.activity(starts_in=timedelta(minutes=5 + i), title=f"活动{i}")
         signup = services.signup_create(activity=activity, actor=vw.tenant)
         services.signup_move(
             signup=signup,
@@ -33,7 +34,7 @@ def busy(vw: VolunteerWorld) -> VolunteerWorld:
 
 
 def test_activity_list(client, busy, django_assert_num_queries):
-    # Upcoming ones the tenant can join: they are all attended already, and still listed
+    # Upcoming ones the tenant can join: they are all checked in already, and still listed
     # until they end. session, user, count, the page with places taken (one aggregate),
     # the tenant's own sign-ups on the page, is-a-manager, unread count, memberships.
     client.force_login(busy.tenant)
@@ -72,6 +73,8 @@ def test_team_list(client, vw, django_assert_num_queries):
 
 
 def test_volunteer_ledger(client, busy, django_assert_num_queries):
+    for signup in SignUp.objects.all():  # the leader confirms them: hours to the end
+        services.signup_move(signup=signup, actor=busy.leader_a, action="mark_attended")
     # session, user, the volunteer (scope), count, the page of entries with activity,
     # project, team and who recorded them, the teams, the total, unread count, memberships.
     client.force_login(busy.tenant)

@@ -14,9 +14,23 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from tests.volunteers.conftest import VolunteerWorld, cast, checked_in, started
+from tests.volunteers.conftest import (
+    VolunteerWorld,
+    after_end,
+    before_start,
+    cast,
+    checked_in,
+    started,
+)
 from volunteers import services
-from volunteers.models import Activity, HoursEntry, MemberStatus, SignUpStatus
+from volunteers.models import (
+    Activity,
+    HoursEntry,
+    MemberStatus,
+    SignUpStatus,
+    Volunteer,
+    VolunteerKind,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +60,57 @@ def test_a_member_signs_up_from_the_page_and_then_waits_when_full(client, vw):
     assert list(activity.signups.values_list("status", flat=True)) == ["signed_up", "waiting"]
 
 
+def test_once_signed_up_the_page_shows_the_place_and_a_second_press_changes_nothing(client, vw):
+    activity = vw.activity()
+    url = reverse("volunteers:activity", args=[activity.pk])
+    client.force_login(vw.tenant)
+    page = client.get(url).content.decode()
+    assert 'data-testid="sign-up-serve"' in page
+    first = client.post(reverse("volunteers:sign-up", args=[activity.pk]), {"kind": "serve"})
+    page = client.get(first["Location"]).content.decode()
+    assert 'data-testid="sign-up-serve"' not in page  # not offered again
+    assert 'data-testid="my-signup-status">Signed up<' in page
+    assert 'data-testid="do-cancel"' in page
+    # The page was left open on another phone: the button is pressed again.
+    again = client.post(
+        reverse("volunteers:sign-up", args=[activity.pk]), {"kind": "serve"}, follow=True
+    ).content.decode()
+    assert "has a place" not in again
+    assert "was signed up already (Signed up): nothing changed." in again
+    signup = activity.signups.get()
+    assert signup.events.count() == 1
+
+
+def test_serving_and_taking_part_say_how_they_differ(client, vw):
+    activity = vw.activity(audience="residents")
+    # The tenant is a member of the team and a resident of the community: both offered.
+    client.force_login(vw.tenant)
+    page = client.get(reverse("volunteers:activity", args=[activity.pk])).content.decode()
+    assert "Serve as a volunteer" in page
+    assert "earn service hours" in page
+    assert "You do not take a resident's place." in page
+    assert "Take part as a resident" in page
+    assert "No service hours." in page
+    assert "Book a resident's place" in page
+
+
+def test_the_places_of_an_activity_open_to_residents_count_the_volunteers_apart(client, vw):
+    activity = vw.activity(audience="residents", capacity=20)
+    services.signup_create(activity=activity, actor=vw.tenant, kind="serve")
+    client.force_login(vw.neighbour)
+    page = client.get(reverse("volunteers:activity", args=[activity.pk])).content.decode()
+    assert "Residents' places" in page
+    assert 'data-testid="places">0 of 20 taken<' in page
+    assert 'data-testid="serving-count">1 signed up<' in page
+    services.signup_create(activity=activity, actor=vw.neighbour)
+    services.signup_create(activity=activity, actor=vw.neighbour, name="钱小宝")
+    page = client.get(reverse("volunteers:activity", args=[activity.pk])).content.decode()
+    assert 'data-testid="places">2 of 20 taken<' in page
+    listed = client.get(reverse("volunteers:activities")).content.decode()
+    assert "2/20 residents' places" in listed
+    assert 'data-testid="serving-count">1 volunteer serving<' in listed
+
+
 def test_a_parent_books_a_place_for_a_child(client, vw):
     activity = vw.activity(audience="residents", title="四点半课堂")
     client.force_login(vw.neighbour)
@@ -69,19 +134,26 @@ def test_sign_up_after_the_start_is_refused_with_a_message(client, vw):
     assert not activity.signups.exists()
 
 
-def test_the_check_in_page_checks_in_on_a_button_and_credits_the_hours(client, vw):
+def test_the_check_in_page_checks_in_and_out_on_a_button_and_credits_the_hours(client, vw):
     activity = vw.activity()
     services.signup_create(activity=activity, actor=vw.tenant)
     url = reverse("volunteers:check-in", args=[activity.pk, services.checkin_code(activity)])
     client.force_login(vw.tenant)
+    before_start(vw, activity)
     page = client.get(url).content.decode()
     assert 'data-testid="do-check-in"' in page
     assert activity.signups.get().status == SignUpStatus.SIGNED_UP  # a GET changes nothing
-    response = client.post(url, follow=True)
+    response = client.post(url, {"action": "check_in"}, follow=True)
     assert "Checked in." in response.content.decode()
+    assert activity.signups.get().status == SignUpStatus.CHECKED_IN
+    assert not HoursEntry.objects.exists()
+    assert 'data-testid="do-check-in"' not in client.get(url).content.decode()
+    after_end(vw, activity)
+    response = client.post(url, {"action": "check_out"}, follow=True)
+    assert "Checked out." in response.content.decode()
     assert activity.signups.get().status == SignUpStatus.ATTENDED
     assert HoursEntry.objects.get().hours == activity.hours
-    assert 'data-testid="do-check-in"' not in client.get(url).content.decode()
+    assert 'data-testid="do-check-out"' not in client.get(url).content.decode()
 
 
 def test_a_code_of_another_activity_shows_why_and_checks_nobody_in(client, vw):
@@ -274,6 +346,16 @@ def test_the_statement_is_a_chinese_pdf_with_every_activity_and_the_total(client
     assert "磨剪子戗菜刀" in text
     assert "更正：帮忙收尾" in text
     assert "累计志愿服务时长 3.0 小时" in text
+
+
+def test_the_statement_names_the_kind_of_volunteer_in_chinese_for_an_english_reader(client, vw):
+    Volunteer.objects.filter(pk=vw.member.pk).update(kind=VolunteerKind.PARTY_MEMBER)
+    checked_in(vw)
+    client.force_login(vw.tenant)  # reads the portal in English (the cookie)
+    response = client.get(reverse("volunteers:statement", args=[vw.member.pk]))
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert f"{vw.member.name}（党员志愿者）" in text
+    assert "volunteer" not in text.lower()
 
 
 def test_the_excel_export_has_the_hours_the_projects_and_the_ledger(client, vw):

@@ -11,7 +11,16 @@ import pytest
 
 from community.errors import Conflict, DomainError, NotAllowed
 from community.models import Notification
-from tests.volunteers.conftest import VolunteerWorld, at, code, move, sign_up, started
+from tests.volunteers.conftest import (
+    VolunteerWorld,
+    after_end,
+    at,
+    before_start,
+    code,
+    move,
+    sign_up,
+    started,
+)
 from volunteers import services
 from volunteers.models import (
     MOVES,
@@ -74,10 +83,13 @@ def test_when_the_places_are_taken_the_next_one_waits_and_moves_up_on_a_cancella
     assert "You have a place" in told.get().title
 
 
-def test_signing_up_twice_is_one_sign_up(vw):
+def test_signing_up_twice_is_one_sign_up_and_says_so(vw):
     activity = vw.activity()
-    assert sign_up(activity, vw.tenant) == sign_up(activity, vw.tenant)
+    first, new = services.signup_make(activity=activity, actor=vw.tenant)
+    again, new_again = services.signup_make(activity=activity, actor=vw.tenant)
+    assert (again, new, new_again) == (first, True, False)
     assert activity.signups.count() == 1
+    assert first.events.count() == 1  # the second press wrote nothing
 
 
 def test_after_cancelling_one_may_sign_up_again(vw):
@@ -156,7 +168,13 @@ class Move:
 
 
 def _code(vw: VolunteerWorld, s: SignUp) -> dict:
+    before_start(vw, s.activity)
     return {"code": code(s.activity)}
+
+
+def _after(vw: VolunteerWorld, s: SignUp) -> dict:
+    after_end(vw, s.activity)
+    return {}
 
 
 def _start(vw: VolunteerWorld, s: SignUp) -> dict:
@@ -167,11 +185,15 @@ def _start(vw: VolunteerWorld, s: SignUp) -> dict:
 MOVES_TESTED = [
     Move("cancel", "signed_up", "cancelled", "tenant", "attended"),
     Move("cancel", "waiting", "cancelled", "leader_a", "no_show"),
-    Move("check_in", "signed_up", "attended", "tenant", "waiting", _code),
+    Move("cancel", "checked_in", "cancelled", "tenant", "attended"),
+    Move("check_in", "signed_up", "checked_in", "tenant", "waiting", _code),
+    Move("check_out", "checked_in", "attended", "tenant", "signed_up", _after),
     Move("mark_attended", "signed_up", "attended", "leader_a", "cancelled"),
     Move("mark_attended", "waiting", "attended", "leader_a", "cancelled"),
+    Move("mark_attended", "checked_in", "attended", "leader_a", "cancelled"),
     Move("mark_attended", "no_show", "attended", "leader_a", "cancelled"),
     Move("mark_no_show", "signed_up", "no_show", "leader_a", "waiting", _start),
+    Move("mark_no_show", "checked_in", "no_show", "leader_a", "waiting", _start),
     Move("mark_no_show", "attended", "no_show", "leader_a", "cancelled", _start),
 ]
 
@@ -215,10 +237,15 @@ def test_refused_move_changes_nothing(vw, m):
     assert (signup.status, signup.events.count(), HoursEntry.objects.count()) == before
 
 
-@pytest.mark.parametrize("status", ["cancelled", "attended", "no_show"])
+@pytest.mark.parametrize("status", ["cancelled", "checked_in", "attended", "no_show"])
 def test_the_same_move_twice_does_nothing_the_second_time(vw, status):
     signup = at(vw, status)
-    action = {"cancelled": "cancel", "attended": "check_in", "no_show": "mark_no_show"}[status]
+    action = {
+        "cancelled": "cancel",
+        "checked_in": "check_in",
+        "attended": "check_out",
+        "no_show": "mark_no_show",
+    }[status]
     actor = vw.tenant if status != "no_show" else vw.leader_a
     events = signup.events.count()
     signup, event = services.signup_step(
@@ -263,6 +290,7 @@ def test_someone_else_cannot_cancel_my_place_and_i_cannot_once_it_started(vw):
 def test_a_code_from_another_activity_is_refused(vw):
     signup = at(vw, SignUpStatus.SIGNED_UP)
     other = vw.activity(title="另一场")
+    before_start(vw, signup.activity)
     with pytest.raises(DomainError, match="for another activity"):
         move(signup, vw.tenant, SignUpAction.CHECK_IN, code=code(other))
     signup.refresh_from_db()
@@ -273,13 +301,14 @@ def test_a_code_is_refused_a_day_later(vw, clock):
     signup = at(vw, SignUpStatus.SIGNED_UP)
     today = code(signup.activity)
     clock.shift(timedelta(days=1))
-    with pytest.raises(DomainError, match="valid on 2026-05-12 only"):
+    with pytest.raises(DomainError, match="Check-in closed when the activity ended at 05-12 14:00"):
         move(signup, vw.tenant, SignUpAction.CHECK_IN, code=today)
     assert not HoursEntry.objects.exists()
 
 
 def test_a_made_up_code_and_the_code_of_a_moved_activity_are_refused(vw):
     signup = at(vw, SignUpStatus.SIGNED_UP)
+    before_start(vw, signup.activity)
     with pytest.raises(DomainError, match="not a check-in code of ours"):
         move(signup, vw.tenant, SignUpAction.CHECK_IN, code=f"{signup.activity_id}.2026-05-12:x")
     old = code(signup.activity)

@@ -203,6 +203,7 @@ def _signups(h: _Held) -> list[SignUp]:
             status=SignUpStatus.ATTENDED if came else SignUpStatus.NO_SHOW,
             created_at=asked,
             checked_in_at=a.starts_at - timedelta(minutes=10) if came and v.user_id else None,
+            checked_out_at=a.ends_at + timedelta(minutes=5) if came and v.user_id else None,
             reminded_for=a.starts_at,
         )
         for v, came in h.roll.serving
@@ -225,27 +226,36 @@ def _signups(h: _Held) -> list[SignUp]:
 
 
 def _events(s: SignUp, leader: User) -> list[SignUpEvent]:
+    """Signed up; then checked in and out with the code, or ticked on the roll."""
     start = s.activity.starts_at
-    if s.checked_in_at:
-        action, actor, at = SignUpAction.CHECK_IN, s.booked_by_id, s.checked_in_at
-    elif s.status == SignUpStatus.ATTENDED:
-        action, actor, at = SignUpAction.MARK_ATTENDED, leader.pk, start + timedelta(minutes=15)
+    S = SignUpStatus
+    if s.checked_in_at and s.checked_out_at:
+        steps = [
+            (SignUpAction.CHECK_IN, s.booked_by_id, S.SIGNED_UP, S.CHECKED_IN, s.checked_in_at),
+            (SignUpAction.CHECK_OUT, s.booked_by_id, S.CHECKED_IN, S.ATTENDED, s.checked_out_at),
+        ]
+    elif s.status == S.ATTENDED:
+        at = start + timedelta(minutes=15)
+        steps = [(SignUpAction.MARK_ATTENDED, leader.pk, S.SIGNED_UP, S.ATTENDED, at)]
     else:
-        action, actor, at = SignUpAction.MARK_NO_SHOW, leader.pk, start + timedelta(minutes=30)
+        at = start + timedelta(minutes=30)
+        steps = [(SignUpAction.MARK_NO_SHOW, leader.pk, S.SIGNED_UP, S.NO_SHOW, at)]
     return [
         SignUpEvent(
             signup=s,
             action=SignUpAction.SIGN_UP,
             actor_id=s.booked_by_id or leader.pk,
-            to_status=SignUpStatus.SIGNED_UP,
+            to_status=S.SIGNED_UP,
             created_at=s.created_at,
         ),
+    ] + [
         SignUpEvent(
             signup=s,
             action=action,
             actor_id=actor,
-            from_status=SignUpStatus.SIGNED_UP,
-            to_status=s.status,
+            from_status=source,
+            to_status=target,
             created_at=min(at, timezone.now()),
-        ),
+        )
+        for action, actor, source, target, at in steps
     ]

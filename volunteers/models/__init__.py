@@ -1,7 +1,7 @@
 """Volunteers (志愿者): teams, volunteers, service projects, activities, sign-ups, hours.
 
 A sign-up's status moves only through ``volunteers.services.signup_move`` along
-``MOVES``; every move writes a ``SignUpEvent``. An activity's places are held in
+``MOVES`` (``move_target``); every move writes a ``SignUpEvent``. An activity's places are held in
 the database: every sign-up and every move locks the activity row first, then
 counts (see ``volunteers.services.signups``). Hours are a ledger
 (``HoursEntry``) that is only added to. Who sees what: ``visible_to`` and
@@ -13,8 +13,10 @@ By subject: ``teams`` (volunteers, teams, members, service projects),
 
 from volunteers.models.activities import (
     ACTIVE_STATUSES,
+    KIND_TARGETS,
     MANAGER_ACTIONS,
     MOVES,
+    OWN_DAY_ACTIONS,
     Activity,
     ActivityStatus,
     Audience,
@@ -23,6 +25,7 @@ from volunteers.models.activities import (
     SignUpEvent,
     SignUpKind,
     SignUpStatus,
+    move_target,
 )
 from volunteers.models.hours import HoursEntry, HoursKind
 from volunteers.models.teams import (
@@ -42,10 +45,12 @@ from volunteers.models.teams import (
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "KIND_TARGETS",
     "MANAGER_ACTIONS",
     "MANAGER_MEMBER_ACTIONS",
     "MEMBER_MOVES",
     "MOVES",
+    "OWN_DAY_ACTIONS",
     "Activity",
     "ActivityStatus",
     "Audience",
@@ -66,4 +71,5 @@ __all__ = [
     "VolunteerKind",
     "communities_of",
     "managed_teams_q",
+    "move_target",
 ]

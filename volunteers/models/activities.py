@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -154,6 +155,16 @@ class Activity(TimeStampedModel):
     def has_ended(self) -> bool:
         return self.ends_at <= timezone.now()
 
+    @property
+    def check_in_opens_at(self) -> datetime:
+        """Check-in opens this long before the start (a setting), and closes at the end."""
+        return self.starts_at - settings.VOLUNTEER_CHECK_IN_OPENS
+
+    @property
+    def check_out_closes_at(self) -> datetime:
+        """Check-out is possible until this long after the end (a setting)."""
+        return self.ends_at + settings.VOLUNTEER_CHECK_OUT_GRACE
+
 
 # --- Sign-ups ---------------------------------------------------------------------------
 
@@ -166,6 +177,8 @@ class SignUpKind(models.TextChoices):
 class SignUpStatus(models.TextChoices):
     SIGNED_UP = "signed_up", _("Signed up")
     WAITING = "waiting", _("On the waiting list")
+    # A volunteer serving who checked in and has not checked out yet: no hours yet.
+    CHECKED_IN = "checked_in", _("Checked in, not out yet")
     ATTENDED = "attended", _("Attended")
     NO_SHOW = "no_show", _("Did not come")
     CANCELLED = "cancelled", _("Cancelled")
@@ -176,27 +189,52 @@ class SignUpAction(models.TextChoices):
     PROMOTE = "promote", _("Moved up from the waiting list")
     CANCEL = "cancel", _("Cancel")
     CHECK_IN = "check_in", _("Check in")
+    CHECK_OUT = "check_out", _("Check out")
     MARK_ATTENDED = "mark_attended", _("Mark attended")
     MARK_NO_SHOW = "mark_no_show", _("Mark as not come")
 
 
 S = SignUpStatus
-ACTIVE_STATUSES = frozenset({S.SIGNED_UP, S.WAITING})
+# Sign-ups still to come or under way: cancelled when the activity is, told of its changes.
+ACTIVE_STATUSES = frozenset({S.SIGNED_UP, S.WAITING, S.CHECKED_IN})
 # The sign-up's state machine: action -> (from which statuses, to which). Signing up
 # itself is the way in (to signed up, or waiting when the places are taken).
 MOVES: dict[str, tuple[frozenset[str], str]] = {
     SignUpAction.PROMOTE: (frozenset({S.WAITING}), S.SIGNED_UP),
     SignUpAction.CANCEL: (ACTIVE_STATUSES, S.CANCELLED),
-    # By the person, scanning the activity's QR code on its day.
-    SignUpAction.CHECK_IN: (frozenset({S.SIGNED_UP}), S.ATTENDED),
+    # By the person, scanning the activity's QR code from shortly before the start
+    # until the end (``Activity.check_in_opens_at``). A volunteer serving is then
+    # on duty; their hours come when they check out (or the leader confirms them).
+    SignUpAction.CHECK_IN: (frozenset({S.SIGNED_UP}), S.CHECKED_IN),
+    # By the person, from the start until a grace after the end.
+    SignUpAction.CHECK_OUT: (frozenset({S.CHECKED_IN}), S.ATTENDED),
     # By the leader ticking the roll: someone from the waiting list who came
-    # anyway, or one wrongly marked absent, counts too.
-    SignUpAction.MARK_ATTENDED: (frozenset({S.SIGNED_UP, S.WAITING, S.NO_SHOW}), S.ATTENDED),
-    SignUpAction.MARK_NO_SHOW: (frozenset({S.SIGNED_UP, S.ATTENDED}), S.NO_SHOW),
+    # anyway, one wrongly marked absent, or one checked in who forgot to check
+    # out, counts too.
+    SignUpAction.MARK_ATTENDED: (
+        frozenset({S.SIGNED_UP, S.WAITING, S.CHECKED_IN, S.NO_SHOW}),
+        S.ATTENDED,
+    ),
+    SignUpAction.MARK_NO_SHOW: (frozenset({S.SIGNED_UP, S.CHECKED_IN, S.ATTENDED}), S.NO_SHOW),
+}
+# Where a move leads for one kind of sign-up when not where ``MOVES`` says: a
+# resident who takes part has attended once they are there (nothing to check out
+# of: they earn no hours).
+KIND_TARGETS: dict[tuple[str, str], str] = {
+    (SignUpAction.CHECK_IN, SignUpKind.ATTEND): S.ATTENDED,
 }
 # The leader's roll. Promotion is the waiting list's own move (actor: none),
 # made when a place frees up, in the order people signed up.
 MANAGER_ACTIONS = frozenset({SignUpAction.MARK_ATTENDED, SignUpAction.MARK_NO_SHOW})
+# The person's own moves on the day (the QR code's page, their sign-up's buttons).
+OWN_DAY_ACTIONS = frozenset({SignUpAction.CHECK_IN, SignUpAction.CHECK_OUT})
+
+
+def move_target(action: str, kind: str) -> str:
+    """The status a move leads a sign-up of this kind to."""
+    return KIND_TARGETS.get((action, kind), MOVES[action][1])
+
+
 del S
 
 
@@ -258,6 +296,7 @@ class SignUp(models.Model):
     )
     created_at = models.DateTimeField(_("signed up"), default=timezone.now, editable=False)
     checked_in_at = models.DateTimeField(_("checked in"), null=True, blank=True, editable=False)
+    checked_out_at = models.DateTimeField(_("checked out"), null=True, blank=True, editable=False)
     # The start time the 24-hour reminder went out for: a moved activity is reminded again.
     reminded_for = models.DateTimeField(null=True, blank=True, editable=False)
 

@@ -1,8 +1,20 @@
-"""The hours ledger: credit attendance, take it back, correct it; always by adding a row."""
+"""The hours ledger: credit attendance, take it back, correct it; always by adding a row.
+
+How many hours attendance earns (``hours_due``):
+
+- checked in and out: the time between them, counted only within the activity's
+  own times (a check-in before the start counts from the start, a check-out after
+  the end until the end), as a share of the activity's service hours;
+- checked in, never checked out: nothing until the leader confirms them on the
+  roll ("came"), which counts from the check-in to the end;
+- not checked in, marked on the roll by the leader: the activity's service hours.
+
+The leader corrects any of these by adding a correction (``hours_correct``).
+"""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
 from django.db.models import Sum
@@ -48,12 +60,26 @@ def _add(
     )
 
 
+def hours_due(signup: SignUp, activity: Activity) -> Decimal:
+    """The hours attending earns (see the module's note), to a tenth of an hour."""
+    if signup.checked_in_at is None:
+        return activity.hours
+    start = max(signup.checked_in_at, activity.starts_at)
+    end = min(signup.checked_out_at or activity.ends_at, activity.ends_at)
+    if end <= start:
+        return Decimal(0)
+    share = Decimal((end - start).total_seconds()) / Decimal(
+        (activity.ends_at - activity.starts_at).total_seconds()
+    )
+    return (activity.hours * share).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
 def credit_attendance(*, signup: SignUp, activity: Activity, actor: User | None) -> None:
-    """Bring a serving sign-up that attended to the activity's hours (called by the
+    """Bring a serving sign-up that attended to the hours it earned (called by the
     sign-up transition, inside its transaction, with the activity locked)."""
     if signup.kind != SignUpKind.SERVE:
         return
-    _add(signup, activity, activity.hours - credited(signup), actor, "")
+    _add(signup, activity, hours_due(signup, activity) - credited(signup), actor, "")
 
 
 def take_back(*, signup: SignUp, activity: Activity, actor: User | None, reason: str) -> None:

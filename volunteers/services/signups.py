@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -24,6 +25,7 @@ from volunteers.models import (
     ACTIVE_STATUSES,
     MANAGER_ACTIONS,
     MOVES,
+    OWN_DAY_ACTIONS,
     Activity,
     Audience,
     MemberStatus,
@@ -33,9 +35,10 @@ from volunteers.models import (
     SignUpKind,
     SignUpStatus,
     Volunteer,
+    move_target,
 )
 from volunteers.services import hours as ledger
-from volunteers.services.checkin import check_code
+from volunteers.services.checkin import check_code, check_window
 from volunteers.services.common import (
     activity_link,
     belongs_to,
@@ -46,7 +49,12 @@ from volunteers.services.common import (
 )
 
 # Sign-ups that hold one of the activity's places.
-PLACE_HOLDING = (SignUpStatus.SIGNED_UP, SignUpStatus.ATTENDED, SignUpStatus.NO_SHOW)
+PLACE_HOLDING = (
+    SignUpStatus.SIGNED_UP,
+    SignUpStatus.CHECKED_IN,
+    SignUpStatus.ATTENDED,
+    SignUpStatus.NO_SHOW,
+)
 
 
 # --- Signing up ------------------------------------------------------------------------
@@ -134,13 +142,37 @@ def signup_create(
     name: str = "",
     note: str = "",
 ) -> SignUp:
+    """Sign someone up (see ``signup_make``); returns the sign-up, new or earlier."""
+    return signup_make(
+        activity=activity,
+        actor=actor,
+        kind=kind,
+        volunteer=volunteer,
+        resident=resident,
+        name=name,
+        note=note,
+    )[0]
+
+
+def signup_make(
+    *,
+    activity: Activity,
+    actor: User,
+    kind: str | None = None,
+    volunteer: Volunteer | None = None,
+    resident: Resident | None = None,
+    name: str = "",
+    note: str = "",
+) -> tuple[SignUp, bool]:
     """Sign someone up: a place when one is free, else a place on the waiting list.
+    Returns the sign-up and whether it is new (False: they were signed up already).
 
     Steps: lock the activity row (see the module's note); refuse a cancelled
     activity, and one that has started unless its leader records it; work out
     who the place is for (a member of the team who serves, or a resident —
     themselves or their household — when it is open to residents); a live
-    sign-up of the same person is returned as it is (a double tap); count the
+    sign-up of the same person is returned as it is, and nothing is written (a
+    double tap, or a second press on a page left open); count the
     places of that kind already held; write the sign-up, signed up or waiting,
     and its event. Team members who serve at an activity open to residents do
     not take the residents' places.
@@ -174,7 +206,7 @@ def signup_create(
             locked.signups.filter(person_key=key).exclude(status=SignUpStatus.CANCELLED).first()
         )
         if earlier is not None:
-            return earlier
+            return earlier, False
         full = kind == locked.capacity_kind and places_taken(locked, kind) >= locked.capacity
         status = SignUpStatus.WAITING if full else SignUpStatus.SIGNED_UP
         try:
@@ -195,7 +227,7 @@ def signup_create(
         SignUpEvent.objects.create(
             signup=signup, action=SignUpAction.SIGN_UP, actor=actor, to_status=status
         )
-    return signup
+    return signup, True
 
 
 # --- Moves ------------------------------------------------------------------------------
@@ -213,11 +245,18 @@ def allowed_actions(signup: SignUp, user: User, *, manager: bool) -> list[str]:
             continue
         if action == SignUpAction.CANCEL:
             offer = (own and not activity.has_started) or (manager and not activity.has_ended)
+        elif action == SignUpAction.CHECK_OUT:
+            # Check-in needs the code on the spot (its page); leaving needs none.
+            offer = own and activity.has_started and not _closed(activity)
         else:
             offer = action in MANAGER_ACTIONS and manager and _manager_may(action, activity)
         if offer:
             offered.append(action)
     return offered
+
+
+def _closed(activity: Activity) -> bool:
+    return activity.check_out_closes_at <= timezone.now()
 
 
 def _manager_may(action: str, activity: Activity) -> bool:
@@ -245,10 +284,15 @@ def _check(action: str, activity: Activity, signup: SignUp, actor: User | None, 
         raise Conflict(_("This activity was cancelled."))
     manager = can_manage(actor, activity.team)
     own = is_own(signup, actor)
-    if action == SignUpAction.CHECK_IN:
+    if action in OWN_DAY_ACTIONS:
         if not own:
-            raise NotAllowed(_("Check in with your own account."))
-        check_code(activity, code)
+            raise NotAllowed(_("Check in and out with your own account."))
+        # Check-in proves one is there by the code shown on the spot; check-out
+        # needs none (it is also a button on one's sign-up), but a code given
+        # must be this activity's.
+        if code or action == SignUpAction.CHECK_IN:
+            check_code(activity, code)
+        check_window(activity, action)
     elif action == SignUpAction.CANCEL:
         if manager:
             if activity.has_ended:
@@ -262,6 +306,37 @@ def _check(action: str, activity: Activity, signup: SignUp, actor: User | None, 
             raise NotAllowed(_("Only the team's leader takes attendance."))
         if not _manager_may(action, activity):
             raise DomainError(_TOO_EARLY[action])
+
+
+def own_day_signups(activity: Activity, user: User) -> list[SignUp]:
+    """A person's live sign-ups at an activity (theirs, their family's), for its QR page."""
+    return list(
+        activity.signups.filter(
+            Q(booked_by=user) | Q(volunteer__user=user) | Q(resident__user=user)
+        )
+        .exclude(status=SignUpStatus.CANCELLED)
+        .select_related("volunteer", "resident", "booked_by")
+        .order_by("created_at", "id")
+    )
+
+
+def signups_check(*, activity: Activity, actor: User, action: str, code: str) -> int:
+    """What the QR code's page does: check in (or out) each of the person's sign-ups
+    that can make the move (a parent checks in themself and the children they booked).
+
+    Each moves by ``signup_step`` in its own transaction; the first refusal raises
+    (the code and the window are the same for all, so it comes on the first).
+    Returns how many moved.
+    """
+    if action not in OWN_DAY_ACTIONS:
+        raise DomainError(_("Unknown action."))
+    moved = 0
+    for signup in own_day_signups(activity, actor):
+        if signup.status not in MOVES[action][0]:
+            continue
+        if signup_step(signup=signup, actor=actor, action=action, code=code)[1] is not None:
+            moved += 1
+    return moved
 
 
 def signup_move(
@@ -285,7 +360,7 @@ def signup_step(
     """
     if action not in MOVES:
         raise DomainError(_("Unknown action."))
-    sources, target = MOVES[action]
+    sources = MOVES[action][0]
     with transaction.atomic():
         activity = (
             Activity.objects.select_for_update(of=("self",))
@@ -297,7 +372,7 @@ def signup_step(
             .select_related("volunteer__user", "booked_by", "resident__user")
             .get(pk=signup.pk)
         )
-        if locked.status == target:
+        if locked.status == move_target(action, locked.kind):
             return locked, None
         if locked.status not in sources:
             raise Conflict(
@@ -320,11 +395,14 @@ def _transition(
     """The one place a sign-up's status is set: the status, the event, the hours,
     the next person on the waiting list, and whom to tell. Both row locks are held."""
     from_status = signup.status
-    signup.status = MOVES[action][1]
+    signup.status = move_target(action, signup.kind)
     fields = ["status"]
     if action == SignUpAction.CHECK_IN:
         signup.checked_in_at = timezone.now()
         fields.append("checked_in_at")
+    elif action == SignUpAction.CHECK_OUT:
+        signup.checked_out_at = timezone.now()
+        fields.append("checked_out_at")
     signup.save(update_fields=fields)
     event = SignUpEvent.objects.create(
         signup=signup,
@@ -358,7 +436,7 @@ def _transition(
             link=link,
             title=activity.title,
         )
-    if action == SignUpAction.CANCEL and from_status == SignUpStatus.SIGNED_UP:
+    if action == SignUpAction.CANCEL and from_status in PLACE_HOLDING:
         promote_waiting(activity, signup.kind)
     return event
 

@@ -157,15 +157,24 @@ def detail_page(
     for s in mine:
         s.actions = services.allowed_actions(s, request.user, manager=False)  # type: ignore[attr-defined]
     open_for_signup = not activity.is_cancelled and not activity.has_started
+    # Signed up to serve already: the page shows that place (and its cancel button)
+    # instead of the button to sign up again.
+    serving = next((s for s in mine if s.kind == SignUpKind.SERVE), None)
+    residents = activity.audience == Audience.RESIDENTS
     context: dict[str, Any] = {
         "activity": activity,
         "manager": manager,
         "mine": mine,
         "taken": services.places_taken(activity, activity.capacity_kind),
-        "can_serve": open_for_signup and member,
+        # Team members serving at an activity open to residents hold none of its places.
+        "serving_count": services.places_taken(activity, SignUpKind.SERVE) if residents else 0,
+        "serving": serving,
+        "can_serve": open_for_signup and member and serving is None,
         "can_attend": open_for_signup
-        and activity.audience == Audience.RESIDENTS
+        and residents
         and belongs_to(request.user, activity.community_id),
+        "check_in_opens": services.clock_time(activity.check_in_opens_at),
+        "check_out_closes": services.clock_time(activity.check_out_closes_at),
     }
     if context["can_attend"]:
         context["attend_form"] = failed.get("signup") or SignUpForm(

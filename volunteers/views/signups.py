@@ -14,7 +14,7 @@ from community.errors import DomainError
 from community.http import AuthedHttpRequest
 from volunteers import selectors, services
 from volunteers.forms import HoursForm, RollAddForm, SignUpForm
-from volunteers.models import Activity, SignUp, SignUpKind, SignUpStatus
+from volunteers.models import MOVES, Activity, SignUp, SignUpAction, SignUpKind, SignUpStatus
 from volunteers.views.activities import (
     PAGE_SIZE,
     detail_page,
@@ -33,7 +33,7 @@ def signup_new(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         return detail_page(request, activity, {"signup": form}, status=400)
     data = form.cleaned_data
     try:
-        signup = services.signup_create(
+        signup, new = services.signup_make(
             activity=activity,
             actor=request.user,
             kind=data["kind"],
@@ -44,7 +44,13 @@ def signup_new(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         messages.warning(request, exc.message)
         return redirect("volunteers:activity", pk=pk)
-    if signup.status == SignUpStatus.WAITING:
+    if not new:
+        messages.info(
+            request,
+            _("%(name)s was signed up already (%(status)s): nothing changed.")
+            % {"name": signup.name, "status": signup.get_status_display()},
+        )
+    elif signup.status == SignUpStatus.WAITING:
         messages.info(
             request,
             _(
@@ -95,7 +101,10 @@ def signup_act(request: AuthedHttpRequest, pk: int, action: str) -> HttpResponse
     except DomainError as exc:
         messages.warning(request, exc.message)
     else:
-        messages.success(request, _("Done."))
+        if action == SignUpAction.CHECK_OUT:
+            messages.success(request, _("Checked out. Thank you for your service!"))
+        else:
+            messages.success(request, _("Done."))
     if request.POST.get("next") == "mine":
         return redirect("volunteers:mine")
     return redirect("volunteers:activity", pk=signup.activity_id)
@@ -127,33 +136,35 @@ def signup_hours(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def check_in(request: AuthedHttpRequest, pk: int, code: str) -> HttpResponse:
-    """What the activity's QR code opens: a button to check in (a GET changes nothing)."""
+    """What the activity's QR code opens: a button to check in, or once checked in
+    one to check out (a GET changes nothing)."""
     activity = visible_activity(request, pk)
-    mine = list(
-        activity.signups.filter(selectors.own_q(request.user))
-        .exclude(status=SignUpStatus.CANCELLED)
-        .select_related("volunteer", "resident", "booked_by")
-    )
     problem = ""
     if request.method == "POST":
-        done = 0
-        for signup in mine:
-            if signup.status != SignUpStatus.SIGNED_UP:
-                continue
-            try:
-                services.signup_move(
-                    signup=signup, actor=request.user, action="check_in", code=code
-                )
-            except DomainError as exc:
-                problem = exc.message
-                break
-            done += 1
-        if not problem:
-            if done:
+        action = request.POST.get("action", SignUpAction.CHECK_IN)
+        try:
+            done = services.signups_check(
+                activity=activity, actor=request.user, action=action, code=code
+            )
+        except DomainError as exc:
+            problem = exc.message
+        else:
+            if done and action == SignUpAction.CHECK_OUT:
+                messages.success(request, _("Checked out. Thank you for your service!"))
+            elif done:
                 messages.success(request, _("Checked in. Thank you for coming!"))
             return redirect("volunteers:activity", pk=pk)
-    else:
-        problem = services.checkin_problem(activity, code)
+    mine = services.own_day_signups(activity, request.user)
+    offer = {
+        action: services.checkin_problem(activity, code, action)
+        for action in (SignUpAction.CHECK_IN, SignUpAction.CHECK_OUT)
+        if any(s.status in MOVES[action][0] for s in mine)
+    }
+    if not problem:
+        # The refusal for what the page would offer; for nobody signed up, the code's.
+        problem = next((p for p in offer.values() if p), "") or (
+            "" if offer else services.checkin_problem(activity, code)
+        )
     return render(
         request,
         "volunteers/check_in.html",
@@ -161,7 +172,10 @@ def check_in(request: AuthedHttpRequest, pk: int, code: str) -> HttpResponse:
             "activity": activity,
             "mine": mine,
             "problem": problem,
-            "can_check_in": not problem and any(s.status == SignUpStatus.SIGNED_UP for s in mine),
+            "can_check_in": SignUpAction.CHECK_IN in offer and not offer[SignUpAction.CHECK_IN],
+            "can_check_out": SignUpAction.CHECK_OUT in offer and not offer[SignUpAction.CHECK_OUT],
+            "check_in_opens": services.clock_time(activity.check_in_opens_at),
+            "check_out_closes": services.clock_time(activity.check_out_closes_at),
         },
         status=400 if problem and request.method == "POST" else 200,
     )
