@@ -83,6 +83,7 @@ def test_a_new_dispatch_starts_a_new_deadline_cycle(pw):
     from django.utils import timezone
 
     p = dispatched(pw, hours=2)
+    cycle = p.deadline_cycle
     with time_machine.travel(p.due_at + timedelta(minutes=1)):
         assert petitions_deadline_sweep().breached == 1
         p = move(p, pw.handler, Action.DECLINE, reason="不属于城管")
@@ -93,7 +94,8 @@ def test_a_new_dispatch_starts_a_new_deadline_cycle(pw):
             department=pw.power,
             due_at=timezone.now() + timedelta(hours=1),
         )
-    assert (p.breach_level, p.warned, p.deadline_cycle) == (0, False, 2)
+    # Declined: the street's clock to dispatch again; dispatched: the new order's.
+    assert (p.breach_level, p.warned, p.deadline_cycle) == (0, False, cycle + 2)
     with time_machine.travel(p.due_at + timedelta(minutes=1)):
         assert petitions_deadline_sweep().breached == 1
     assert "power_handler" in told("petition.breach")

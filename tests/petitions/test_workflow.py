@@ -53,7 +53,8 @@ def person(pw: PetitionWorld, name: str):
 
 
 CASES = [
-    Case("accept", "submitted", "worker_1", "accepted", {"tenant"}, "tenant"),
+    # The next desk hears of the hand-over: the secretary reviews what the grid accepted.
+    Case("accept", "submitted", "worker_1", "accepted", {"tenant", "secretary_x"}, "tenant"),
     Case(
         "return",
         "submitted",
@@ -289,6 +290,7 @@ def test_dispatch_with_a_deadline_in_the_past_is_refused_and_nothing_is_saved(pw
     from django.utils import timezone
 
     p = at(pw, Status.ESCALATED)
+    street_due = p.due_at  # the street's time limit to dispatch
     messages = Notification.objects.count()
     with pytest.raises(DomainError, match="future"):
         move(
@@ -299,7 +301,7 @@ def test_dispatch_with_a_deadline_in_the_past_is_refused_and_nothing_is_saved(pw
             due_at=timezone.now() - timedelta(hours=1),
         )
     p.refresh_from_db()
-    assert (p.status, p.department, p.due_at) == (Status.ESCALATED, None, None)
+    assert (p.status, p.department, p.due_at) == (Status.ESCALATED, None, street_due)
     assert Notification.objects.count() == messages
 
 
