@@ -187,9 +187,12 @@ def _m(
     sources: Iterable[str],
     targets: tuple[str, ...],
     desks: Iterable[str],
-    **kwargs: bool | None,
+    *,
+    public: bool = True,
+    needs_reason: bool = False,
+    public_text: bool | None = True,
 ) -> Move:
-    return Move(frozenset(sources), targets, frozenset(desks), **kwargs)
+    return Move(frozenset(sources), targets, frozenset(desks), public, needs_reason, public_text)
 
 
 S, D = Status, Desk
