@@ -1,4 +1,5 @@
-"""Admin: the deadline rules are set here; requests are read here, moved only in the portal.
+"""Admin: the deadline rules and the desks' time limits are set here; requests
+are read here, moved only in the portal.
 
 A request's status changes only through petitions.services.petition_move (the
 state machine, its event and its messages), so the admin shows requests and
@@ -13,13 +14,22 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from community.admin import PortalAdmin, PortalTabularInline
-from petitions.models import DeadlineRule, Petition, PetitionEvent
+from petitions.models import DeadlineRule, Petition, PetitionEvent, StageLimit
 
 
 @admin.register(DeadlineRule)
 class DeadlineRuleAdmin(PortalAdmin):
     list_display = ["__str__", "category", "priority", "hours"]
     list_filter = ["priority"]
+
+
+@admin.register(StageLimit)
+class StageLimitAdmin(PortalAdmin):
+    """Hours to accept, review, dispatch and call back; unset ones keep the defaults
+    (petitions.services.deadlines.STAGE_HOURS)."""
+
+    list_display = ["__str__", "stage", "priority", "hours"]
+    list_filter = ["stage"]
 
 
 class EventInline(PortalTabularInline):

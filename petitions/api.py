@@ -181,6 +181,9 @@ class MoveSerializer(serializers.Serializer):
     due_at = serializers.DateTimeField(required=False)
     rating = serializers.ChoiceField(choices=Rating.choices, required=False)
     comment = serializers.CharField(required=False, allow_blank=True, max_length=REASON_LENGTH)
+    # The resident reads the reason or note of a move about the handling
+    # (escalate, send back, hold, callback…) only when this is true.
+    share = serializers.BooleanField(required=False, default=False)
 
 
 class EventSerializer(serializers.ModelSerializer):

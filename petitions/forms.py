@@ -13,6 +13,7 @@ from community.forms import StyledForm, keep_fields, limit_choices
 from community.models import DESCRIPTION_LENGTH, REASON_LENGTH, Department, Role, User
 from grids.models import Building, BuildingUnit, Grid
 from petitions.models import (
+    MOVES,
     OPEN_STATUSES,
     Action,
     Category,
@@ -116,20 +117,23 @@ ACTION_FIELDS: dict[str, list[str]] = {
     Action.WITHDRAW: ["reason"],
     Action.MERGE: ["original"],
     Action.ASSIGN: ["assignee", "internal_note"],
-    Action.ESCALATE: ["reason", "internal_note"],
-    Action.STREET_RETURN: ["reason"],
+    Action.ESCALATE: ["reason", "share", "internal_note"],
+    Action.STREET_RETURN: ["reason", "share"],
     Action.DISPATCH: ["department", "due_at", "internal_note"],
     Action.SIGN: ["note"],
-    Action.DECLINE: ["reason"],
+    Action.DECLINE: ["reason", "share"],
     Action.REPLY: ["result"],
     Action.APPROVE: ["note"],
-    Action.SEND_BACK: ["reason"],
+    Action.SEND_BACK: ["reason", "share"],
     Action.RESOLVE: ["result"],
-    Action.CALLBACK: ["note"],
+    Action.CALLBACK: ["note", "share"],
     Action.RATE: ["rating", "comment"],
-    Action.HOLD: ["reason"],
+    Action.HOLD: ["reason", "share"],
     Action.RESUME: ["note"],
+    Action.URGE: [],
 }
+# Moves the requester makes: their own words, no note on who reads them.
+REQUESTER_MOVES = {Action.AMEND, Action.WITHDRAW, Action.URGE}
 # Moves that take photos: the problem again, a result, the callback.
 PHOTO_ACTIONS = {Action.AMEND, Action.REPLY, Action.RESOLVE, Action.CALLBACK}
 REQUIRED: dict[str, set[str]] = {
@@ -151,6 +155,12 @@ REQUIRED: dict[str, set[str]] = {
 NOTE_LABELS: dict[str, Any] = {
     Action.CALLBACK: _("What the resident said"),
 }
+# Next to each staff text field: who will read it (Move.public_text).
+RESIDENT_READS = _("The resident reads this.")
+STAFF_ONLY = _("Only staff read this, unless you tick “Show to the resident”.")
+HELP: dict[str, Any] = {
+    Action.RETURN: _("The resident reads this: say what they should add."),
+}
 
 
 class MoveForm(StyledForm):
@@ -161,15 +171,25 @@ class MoveForm(StyledForm):
     note = forms.CharField(
         label=_("Note for the resident"), max_length=DESCRIPTION_LENGTH, widget=_textarea(2)
     )
+    share = forms.BooleanField(
+        label=_("Show to the resident"),
+        help_text=_("Leave it off for what is about the handling: only staff read it then."),
+    )
     internal_note = forms.CharField(
-        label=_("Internal note (staff only)"), max_length=DESCRIPTION_LENGTH, widget=_textarea(2)
+        label=_("Internal note (staff only)"),
+        max_length=DESCRIPTION_LENGTH,
+        widget=_textarea(2),
+        help_text=_("The resident never reads this."),
     )
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
     description = forms.CharField(
         label=_("What is the matter"), max_length=DESCRIPTION_LENGTH, widget=_textarea(4)
     )
     result = forms.CharField(
-        label=_("What was done"), max_length=DESCRIPTION_LENGTH, widget=_textarea(3)
+        label=_("What was done"),
+        max_length=DESCRIPTION_LENGTH,
+        widget=_textarea(3),
+        help_text=_("The resident reads this."),
     )
     original = forms.ModelChoiceField(
         label=_("The request it repeats"), queryset=Petition.objects.none()
@@ -184,7 +204,10 @@ class MoveForm(StyledForm):
         label=_("How was it handled?"), choices=Rating.choices, widget=forms.RadioSelect
     )
     comment = forms.CharField(
-        label=_("Comment (optional)"), max_length=REASON_LENGTH, widget=_textarea(2)
+        label=_("Comment (optional)"),
+        max_length=REASON_LENGTH,
+        widget=_textarea(2),
+        help_text=_("Shown on the request's page, to the resident and to staff."),
     )
 
     def __init__(
@@ -199,6 +222,13 @@ class MoveForm(StyledForm):
         keep_fields(self, ACTION_FIELDS.get(action, []), REQUIRED.get(action, set()))
         if action in NOTE_LABELS and "note" in self.fields:
             self.fields["note"].label = NOTE_LABELS[action]
+        if action not in REQUESTER_MOVES:
+            shared = MOVES[action].public_text
+            for name in ("reason", "note"):
+                if name in self.fields:
+                    self.fields[name].help_text = HELP.get(
+                        action, RESIDENT_READS if shared else STAFF_ONLY
+                    )
         if "priority" in self.fields:
             self.initial.setdefault("priority", petition.priority)
         if "original" in self.fields:
@@ -235,6 +265,7 @@ class MoveForm(StyledForm):
     def move_kwargs(self) -> dict[str, Any]:
         """What petition_move takes from this form."""
         data = {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
+        data["share"] = bool(self.cleaned_data.get("share"))
         for text in ("reason", "note", "internal_note"):
             data.setdefault(text, "")
         return data

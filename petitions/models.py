@@ -2,9 +2,12 @@
 
 A request belongs to the grid of its building. Its status moves only through
 ``petitions.services.petition_move``, along the table ``MOVES`` below; every
-move writes a ``PetitionEvent``. The deadline clock (``due_at``) runs while a
-community handler or a department works the request, pauses on hold, and is
-watched by the beat sweep, which escalates a breached request once per level.
+move writes a ``PetitionEvent``. The deadline clock (``due_at``) runs at every
+desk where the request waits for staff: to be accepted, reviewed, handled,
+dispatched, reviewed again and called back (``CLOCK_STATUSES``). Handling has
+its deadline by the category rules (``DeadlineRule``; pauses on hold); the
+other desks a time limit of their own (``StageLimit``). The beat sweep watches
+them all and escalates a breached request once per level.
 """
 
 from __future__ import annotations
@@ -110,8 +113,16 @@ OPEN_STATUSES = frozenset(
         Status.REPLIED,
     }
 )
-# The deadline clock runs in these statuses (someone is working the request).
-CLOCK_STATUSES = frozenset({Status.IN_COMMUNITY, Status.DISPATCHED, Status.IN_PROGRESS})
+# Someone is working the request: the handling deadline (办理时限) runs, and may
+# be paused on hold.
+HANDLING_STATUSES = frozenset({Status.IN_COMMUNITY, Status.DISPATCHED, Status.IN_PROGRESS})
+# The request waits for a desk to sign for it, review it or call back: each has a
+# time limit of its own (StageLimit; 12345 practice: 签收时限, 审核时限, 回访时限).
+STAGE_STATUSES = frozenset(
+    {Status.SUBMITTED, Status.ACCEPTED, Status.ESCALATED, Status.REPLIED, Status.RESOLVED}
+)
+# The deadline clock (``due_at``) runs in these statuses: wherever staff hold it.
+CLOCK_STATUSES = HANDLING_STATUSES | STAGE_STATUSES
 
 
 class Desk(models.TextChoices):
@@ -151,6 +162,7 @@ class Action(models.TextChoices):
     RESUME = "resume", _("Resume")
     DEADLINE_NEAR = "deadline_near", _("Deadline near")
     BREACH = "breach", _("Deadline breached")
+    URGE = "urge", _("Urged by the resident")
 
 
 @dataclass(frozen=True)
@@ -164,16 +176,28 @@ class Move:
     public: bool = True
     # What the actor must write.
     needs_reason: bool = False
+    # Whether the resident reads the reason and note written with it: True
+    # always (a return says what to add; "note for the resident"); None when
+    # the text is about the handling (an escalation's reason, a callback's
+    # note): staff only unless the actor ticks "show to the resident".
+    public_text: bool | None = True
 
 
 def _m(
-    sources: Iterable[str], targets: tuple[str, ...], desks: Iterable[str], **kwargs: bool
+    sources: Iterable[str],
+    targets: tuple[str, ...],
+    desks: Iterable[str],
+    *,
+    public: bool = True,
+    needs_reason: bool = False,
+    public_text: bool | None = True,
 ) -> Move:
-    return Move(frozenset(sources), targets, frozenset(desks), **kwargs)
+    return Move(frozenset(sources), targets, frozenset(desks), public, needs_reason, public_text)
 
 
 S, D = Status, Desk
 _CLOCK = set(CLOCK_STATUSES)
+_HANDLING = set(HANDLING_STATUSES)
 
 # The request's state machine: every move, from where, to where, from which desk.
 MOVES: dict[str, Move] = {
@@ -184,27 +208,46 @@ MOVES: dict[str, Move] = {
     Action.MERGE: _m({S.SUBMITTED, S.ACCEPTED}, (S.MERGED,), {D.GRID, D.COMMUNITY}),
     Action.ASSIGN: _m({S.ACCEPTED}, (S.IN_COMMUNITY,), {D.COMMUNITY}),
     Action.ESCALATE: _m(
-        {S.ACCEPTED, S.IN_COMMUNITY}, (S.ESCALATED,), {D.COMMUNITY}, needs_reason=True
+        {S.ACCEPTED, S.IN_COMMUNITY},
+        (S.ESCALATED,),
+        {D.COMMUNITY},
+        needs_reason=True,
+        public_text=None,
     ),
-    Action.STREET_RETURN: _m({S.ESCALATED}, (S.ACCEPTED,), {D.STREET}, needs_reason=True),
+    Action.STREET_RETURN: _m(
+        {S.ESCALATED}, (S.ACCEPTED,), {D.STREET}, needs_reason=True, public_text=None
+    ),
     Action.DISPATCH: _m({S.ESCALATED}, (S.DISPATCHED,), {D.STREET}),
     Action.SIGN: _m({S.DISPATCHED}, (S.IN_PROGRESS,), {D.DEPARTMENT}),
-    Action.DECLINE: _m({S.DISPATCHED}, (S.ESCALATED,), {D.DEPARTMENT}, needs_reason=True),
+    Action.DECLINE: _m(
+        {S.DISPATCHED}, (S.ESCALATED,), {D.DEPARTMENT}, needs_reason=True, public_text=None
+    ),
     Action.REPLY: _m({S.IN_PROGRESS}, (S.REPLIED,), {D.DEPARTMENT}),
     Action.APPROVE: _m({S.REPLIED}, (S.RESOLVED,), {D.STREET}),
-    Action.SEND_BACK: _m({S.REPLIED}, (S.IN_PROGRESS,), {D.STREET}, needs_reason=True),
+    Action.SEND_BACK: _m(
+        {S.REPLIED}, (S.IN_PROGRESS,), {D.STREET}, needs_reason=True, public_text=None
+    ),
     Action.RESOLVE: _m({S.IN_COMMUNITY}, (S.RESOLVED,), {D.ASSIGNEE, D.COMMUNITY}),
-    Action.CALLBACK: _m({S.RESOLVED}, (S.CALLED_BACK,), {D.GRID, D.COMMUNITY}),
+    # What the resident said on the phone: a record for staff unless shared.
+    Action.CALLBACK: _m({S.RESOLVED}, (S.CALLED_BACK,), {D.GRID, D.COMMUNITY}, public_text=None),
     # The requester rates; staff may record a rating given by phone when the
     # requester has no account. Unsatisfied reopens the request.
     Action.RATE: _m({S.CALLED_BACK}, (S.CLOSED, S.ACCEPTED), {D.REQUESTER, D.GRID, D.COMMUNITY}),
     Action.CLOSE_UNRATED: _m({S.CALLED_BACK}, (S.CLOSED,), {D.SYSTEM}),
+    # Only handling pauses: a desk that should sign for or review a request cannot.
     Action.HOLD: _m(
-        _CLOCK, (), {D.ASSIGNEE, D.COMMUNITY, D.DEPARTMENT, D.STREET}, needs_reason=True
+        _HANDLING,
+        (),
+        {D.ASSIGNEE, D.COMMUNITY, D.DEPARTMENT, D.STREET},
+        needs_reason=True,
+        public_text=None,
     ),
-    Action.RESUME: _m(_CLOCK, (), {D.ASSIGNEE, D.COMMUNITY, D.DEPARTMENT, D.STREET}),
+    Action.RESUME: _m(_HANDLING, (), {D.ASSIGNEE, D.COMMUNITY, D.DEPARTMENT, D.STREET}),
     Action.DEADLINE_NEAR: _m(_CLOCK, (), {D.SYSTEM}, public=False),
     Action.BREACH: _m(_CLOCK, (), {D.SYSTEM}, public=False),
+    # 催办: the requester presses it on an overdue request (once a day; see
+    # workflow._urge); the desk holding it is told.
+    Action.URGE: _m(_CLOCK, (), {D.REQUESTER}),
 }
 del S, D
 
@@ -241,6 +284,41 @@ class DeadlineRule(models.Model):
     def __str__(self) -> str:
         what = self.get_category_display() if self.category else _("any category")
         return f"{what} · {self.get_priority_display()} · {self.hours} h"
+
+
+# What each waiting status waits for, in the words of the admin's rule list.
+STAGE_CHOICES = [
+    (Status.SUBMITTED.value, _("The grid worker accepts (sign-for limit)")),
+    (Status.ACCEPTED.value, _("The community reviews and decides")),
+    (Status.ESCALATED.value, _("The street dispatches")),
+    (Status.REPLIED.value, _("The street reviews the department's reply")),
+    (Status.RESOLVED.value, _("The grid calls the resident back")),
+]
+
+
+class StageLimit(models.Model):
+    """How long a desk has to sign for, review or call back a request (签收/审核/回访时限).
+
+    One row per waiting status and priority; a row without a priority covers
+    every priority of that status. See services.stage_hours for the defaults.
+    """
+
+    stage = models.CharField(_("desk"), max_length=20, choices=STAGE_CHOICES)
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, blank=True)
+    hours = models.PositiveIntegerField(_("hours to act"))
+
+    class Meta:
+        verbose_name = _("desk time limit")
+        verbose_name_plural = _("desk time limits")
+        ordering = ["stage", "priority"]
+        constraints = [
+            models.UniqueConstraint(fields=["stage", "priority"], name="stage_limit_unique"),
+            models.CheckConstraint(condition=Q(hours__gte=1), name="stage_limit_positive"),
+        ]
+
+    def __str__(self) -> str:
+        what = self.get_priority_display() if self.priority else _("any priority")
+        return f"{self.get_stage_display()} · {what} · {self.hours} h"
 
 
 # --- Requests --------------------------------------------------------------------
@@ -391,6 +469,10 @@ class Petition(TimeStampedModel):
     warned = models.BooleanField(default=False, editable=False)
     breach_level = models.PositiveSmallIntegerField(default=0, editable=False)
     deadline_cycle = models.PositiveSmallIntegerField(default=0, editable=False)
+    # The handling deadline promised to the resident (set on assignment or
+    # dispatch, moved by a pause): the desk clocks of a review come and go,
+    # this stays, and a reply sent back is worked against it again.
+    promised_at = models.DateTimeField(_("promised by"), null=True, blank=True, editable=False)
     on_hold_since = models.DateTimeField(null=True, blank=True, editable=False)
     hold_reason = models.CharField(max_length=500, blank=True, editable=False)
 
@@ -480,6 +562,8 @@ class PetitionEvent(models.Model):
     level = models.CharField(_("level"), max_length=12, choices=Level.choices)
     round = models.PositiveSmallIntegerField(default=1)
     reason = models.CharField(_("reason"), max_length=500, blank=True)
+    # Whether the requester reads the reason (see Move.public_text).
+    reason_public = models.BooleanField(default=True)
     # The public note is on the resident's timeline; the internal one only staff see.
     public_note = models.TextField(
         _("note for the resident"), max_length=DESCRIPTION_LENGTH, blank=True

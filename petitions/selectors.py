@@ -108,10 +108,121 @@ def timeline(
     if not staff:
         for e in rows:
             e.internal_note = ""
+            if not e.reason_public:
+                e.reason = ""  # about the handling, and not shared by whoever wrote it
             e.data = {k: v for k, v in e.data.items() if k in PUBLIC_EVENT_DATA}
             if e.desk == Desk.REQUESTER and e.actor_id != viewer.pk:
                 e.actor = None
     return rows
+
+
+# --- The requester's view: where it stands, their own list ------------------------
+
+
+@dataclass(frozen=True)
+class ProgressStep:
+    label: Any
+    state: str  # "done", "current", "todo" or "skipped"
+
+
+# 受理 → 社区 → 街道/部门 → 办结 → 回访, and the step each status stands at.
+PROGRESS_LABELS = [
+    pgettext_lazy("progress", "Accepted"),
+    pgettext_lazy("progress", "Community"),
+    pgettext_lazy("progress", "Street / department"),
+    pgettext_lazy("progress", "Resolved"),
+    pgettext_lazy("progress", "Callback"),
+]
+PROGRESS_AT: dict[str, int] = {
+    Status.SUBMITTED: 0,
+    Status.RETURNED: 0,
+    Status.ACCEPTED: 1,
+    Status.IN_COMMUNITY: 1,
+    Status.ESCALATED: 2,
+    Status.DISPATCHED: 2,
+    Status.IN_PROGRESS: 2,
+    Status.REPLIED: 2,
+    Status.RESOLVED: 4,  # resolved; the callback is what waits
+    Status.CALLED_BACK: 4,
+    Status.CLOSED: 5,  # every step done
+}
+
+
+@dataclass(frozen=True)
+class Progress:
+    steps: list[ProgressStep]
+    current: Any  # the label of the step it stands at, "" when done
+    due_at: datetime | None  # when the desk holding it has promised to act
+    promised_at: datetime | None  # the handling deadline, once set
+    overdue: bool
+
+
+def progress(p: Petition, events: list[PetitionEvent]) -> Progress | None:
+    """The requester's stepper; None for a request merged or withdrawn.
+
+    ``events``: the timeline already read for the page (no query here). The
+    street step is "skipped" for a matter the community resolved itself.
+    """
+    at = PROGRESS_AT.get(p.status)
+    if at is None:
+        return None
+    went_up = p.department_id is not None or any(
+        e.action == Action.ESCALATE and e.round == p.round for e in events
+    )
+    steps = []
+    for i, label in enumerate(PROGRESS_LABELS):
+        if i == 2 and at > 2 and not went_up:
+            state = "skipped"
+        elif i < at:
+            state = "done"
+        elif i == at:
+            state = "current"
+        else:
+            state = "todo"
+        steps.append(ProgressStep(label, state))
+    return Progress(
+        steps=steps,
+        current=PROGRESS_LABELS[at] if at < len(PROGRESS_LABELS) else "",
+        due_at=p.due_at if p.status in CLOCK_STATUSES else None,
+        promised_at=p.promised_at if p.is_open else None,
+        overdue=p.is_overdue,
+    )
+
+
+def urged_today(p: Petition, events: list[PetitionEvent]) -> bool:
+    """Whether 催办 was pressed today already (the page then shows it as done)."""
+    today = timezone.localdate()
+    return any(
+        e.action == Action.URGE and timezone.localdate(e.created_at) == today for e in events
+    )
+
+
+# The roles whose list is the staff's (statuses, grids, overdue); others see their own.
+STAFF_LIST_ROLES = {
+    Role.GRID_WORKER,
+    Role.SECRETARY,
+    Role.STREET_DISPATCHER,
+    Role.STREET_LEAD,
+    Role.DEPARTMENT_HANDLER,
+    Role.ADMIN,
+}
+
+
+def sees_staff_list(user: User) -> bool:
+    """Whoever works requests gets the staff list; a resident gets their own, plainer one."""
+    if user.is_system_admin or STAFF_LIST_ROLES & set(roles_of(user)):
+        return True
+    return Grid.objects.filter(staff__user=user).exists()
+
+
+# A resident's list: in their own words, not the fifteen statuses. The keys are
+# the staff list's "status" values where they mean the same (the home page's
+# counts link to either list).
+RESIDENT_SHOWS: dict[str, tuple[Any, Q]] = {
+    "open": (pgettext_lazy("requests", "In progress"), Q(status__in=OPEN_STATUSES)),
+    Status.CALLED_BACK: (_("Waiting for your rating"), Q(status=Status.CALLED_BACK)),
+    "done": (pgettext_lazy("requests", "Done"), ~Q(status__in=OPEN_STATUSES)),
+}
 
 
 # --- Desks: what waits for each role ----------------------------------------------

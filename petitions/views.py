@@ -31,7 +31,11 @@ SIDE_MOVES = {Action.HOLD, Action.RESUME, Action.WITHDRAW}
 
 @login_required
 def petition_list(request: AuthedHttpRequest) -> HttpResponse:
-    """Every role's list: the viewer's scope, filtered, searched, sorted, paged."""
+    """Every role's list: the viewer's scope, filtered, searched, sorted, paged.
+
+    A resident gets their own, plainer list (in progress, to rate, done)."""
+    if not selectors.sees_staff_list(request.user):
+        return _resident_list(request)
     form = ListFilterForm(request.GET or None, user=request.user)
     f: dict[str, Any] = {}
     if form.is_bound:
@@ -65,6 +69,25 @@ def petition_list(request: AuthedHttpRequest) -> HttpResponse:
     )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "petitions/list.html", {"form": form, "page": page})
+
+
+def _resident_list(request: AuthedHttpRequest) -> HttpResponse:
+    """Their own requests, newest first; one plain choice instead of the staff filters."""
+    show = request.GET.get("status", "")
+    rows = selectors.petition_list(request.user)
+    if show in selectors.RESIDENT_SHOWS:
+        rows = rows.filter(selectors.RESIDENT_SHOWS[show][1])
+    else:
+        show = ""
+    page = Paginator(rows.order_by("-created_at", "-id"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    tabs = [("", _("All"))] + [(k, label) for k, (label, _q) in selectors.RESIDENT_SHOWS.items()]
+    return render(
+        request,
+        "petitions/list_resident.html",
+        {"page": page, "tabs": tabs, "show": show},
+    )
 
 
 def _intake(request: AuthedHttpRequest, form: SubmitForm | RecordForm, **extra: Any) -> Any:
@@ -183,12 +206,15 @@ def _detail(
     user = request.user
     desks = services.desks_of(user, p)
     staff = selectors.is_staff_of(user, p, desks)
+    allowed = services.allowed_actions(p, desks)
     forms = [
         failed
         if failed is not None and failed.action == action
         else MoveForm(action=action, petition=p, user=user)
-        for action in services.allowed_actions(p, desks)
+        for action in allowed
+        if action != Action.URGE  # a button on the progress steps, not a panel
     ]
+    events = selectors.timeline(p, viewer=user, staff=staff)
     # The panel shown open: the one that failed, else the single main move on offer
     # (a side move such as hold or withdraw is never opened for the viewer).
     main = [f.action for f in forms if f.action not in SIDE_MOVES]
@@ -211,7 +237,10 @@ def _detail(
             "forms": forms,
             "open_action": open_action,
             "is_community": Desk.COMMUNITY in desks,
-            "events": selectors.timeline(p, viewer=user, staff=staff),
+            "events": events,
+            "progress": selectors.progress(p, events),
+            "can_urge": Action.URGE in allowed and not selectors.urged_today(p, events),
+            "urged_today": selectors.urged_today(p, events),
             "duplicates": duplicates,
             "merged_from": list(p.merged_from.all()) if staff else [],
         },
@@ -260,9 +289,15 @@ def petition_act(request: AuthedHttpRequest, pk: int, action: str) -> HttpRespon
         messages.warning(request, exc.message)
         return redirect("petitions:detail", pk=p.pk)
     except DomainError as exc:
+        if action == Action.URGE:  # no form to show again: say why on the page
+            messages.warning(request, exc.message)
+            return redirect("petitions:detail", pk=p.pk)
         form.add_error(None, exc.message)
         return _detail(request, p, failed=form, status=400)
-    messages.success(request, _("Done: %(action)s.") % {"action": form.label})
+    if action == Action.URGE:
+        messages.success(request, _("Urged: whoever holds your request has been told."))
+    else:
+        messages.success(request, _("Done: %(action)s.") % {"action": form.label})
     return redirect("petitions:detail", pk=p.pk)
 
 

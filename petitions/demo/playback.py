@@ -123,6 +123,7 @@ PETITION_DATES = [
     "due_at",
     "warn_at",
     "on_hold_since",
+    "promised_at",
     "resolved_at",
     "closed_at",
 ]
@@ -176,6 +177,7 @@ def _dates(story: Story) -> Petition:
     p.created_at, p.updated_at, p.accept_by = c.created, c.last, c.accept_by
     p.accepted_at, p.sign_by, p.signed_at = c.accepted, c.sign_by, c.signed
     p.due_at, p.warn_at, p.on_hold_since = c.due, c.warn, c.hold
+    p.promised_at = c.promised
     p.resolved_at, p.closed_at = c.resolved, c.closed
     return p
 

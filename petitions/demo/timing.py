@@ -3,10 +3,11 @@
 ``set_in_time`` dates a story's steps: old ones finished weeks ago, open ones
 recent, overdue ones with their deadline really behind them, some filed
 today; nothing before the sixty days of history, nothing after now. ``Clock``
-follows a story as ``petition_move`` would (the deadline set on assignment
-or dispatch, paused on hold) and ``schedule`` adds the deadline watch's steps
-where the beat sweep would have taken them: a warning before the deadline, a
-breach after it, the second rung later. The clock's dates are the ones the
+follows a story as ``petition_move`` would (the handling deadline set on
+assignment or dispatch, paused on hold; each waiting desk's time limit) and
+``schedule`` adds the deadline watch's steps where the beat sweep would have
+taken them: a warning before the deadline, a breach after it, the second rung
+later. The clock's dates are the ones the
 request is given in the end (see ``playback.retime``).
 """
 
@@ -16,8 +17,17 @@ from datetime import datetime, timedelta
 from random import Random
 
 from petitions.demo.stories import HOUR, Step, Story
-from petitions.models import CLOCK_STATUSES, MOVES, OPEN_STATUSES, Action, Rating, Status
-from petitions.services import RESPOND_WITHIN
+from petitions.models import (
+    CLOCK_STATUSES,
+    HANDLING_STATUSES,
+    MOVES,
+    OPEN_STATUSES,
+    STAGE_STATUSES,
+    Action,
+    Rating,
+    Status,
+)
+from petitions.services import RESPOND_WITHIN, stage_hours
 from petitions.services.watch import SECOND_RUNG_AFTER
 
 S = Status
@@ -59,7 +69,7 @@ def set_in_time(
     late = "late1" in flags or "late2" in flags
     if "today" in flags:  # came in between midnight and now
         k, at = 0, today + (now - today) * rng.uniform(0.05, 0.6)
-    elif late or stop in CLOCK_STATUSES:
+    elif late or stop in HANDLING_STATUSES:
         k = clocks[-1]
         if late:
             # The deadline passed less than the second rung's wait ago (late1:
@@ -122,32 +132,50 @@ class Clock:
         self.warned = False
         self.breach = 0
         self.hold: datetime | None = None
+        self.promised: datetime | None = None
         self.resolved: datetime | None = None
         self.closed: datetime | None = None
         self.last: datetime | None = None
 
     def _start(self, t: datetime, hours: float) -> None:
+        self._start_due(t, t + timedelta(hours=hours))
+
+    def _start_due(self, t: datetime, due: datetime) -> None:
         """As workflow._start_clock: a new deadline, a new warning and ladder."""
-        self.due = t + timedelta(hours=hours)
-        self.warn = self.due - min(timedelta(hours=hours) / 4, timedelta(hours=24))
+        self.due = due
+        self.warn = due - min((due - t) / 4, timedelta(hours=24))
         self.warned = False
         self.breach = 0
         self.hold = None
+
+    def _desk(self, t: datetime, before: str) -> bool:
+        """As workflow._start_stage: the desk's time limit on entering a waiting
+        status, the promised date again for a reply sent back. True if started."""
+        if self.status == Status.IN_PROGRESS and before == Status.REPLIED:
+            assert self.promised is not None
+            self._start_due(t, self.promised)
+        elif self.status in STAGE_STATUSES:
+            self._start(t, stage_hours(self.status, self.story.priority))
+        else:
+            return False
+        return True
 
     def apply(self, step: Step) -> None:
         t, a = step.at, step.action
         priority = self.story.priority
         if a == Action.SUBMIT:
             self.created = t
-            self.accept_by = t + RESPOND_WITHIN[priority]
+            self.accept_by = t + timedelta(hours=stage_hours(Status.SUBMITTED, priority))
         elif a == Action.ACCEPT:
             self.accepted = t
         elif a == Action.ASSIGN:
             self._start(t, self.hours)
+            self.promised = self.due
         elif a == Action.DISPATCH:
             self.sign_by = t + RESPOND_WITHIN[priority]
             self.signed = None
             self._start(t, step.fields.get("due_hours") or self.hours)
+            self.promised = self.due
         elif a == Action.SIGN:
             self.signed = t
         elif a in (Action.RESOLVE, Action.APPROVE):
@@ -165,15 +193,18 @@ class Clock:
             step.paused = t - self.hold
             self.due += step.paused
             self.warn += step.paused
+            if self.promised is not None:
+                self.promised += step.paused
             self.hold = None
         elif a == Action.DEADLINE_NEAR:
             self.warned = True
         elif a == Action.BREACH:
             self.breach = step.fields["level"]
-        self.status = _after(step, self.status)
-        if self.status not in CLOCK_STATUSES:
+        before, self.status = self.status, _after(step, self.status)
+        started = self.status != before and self._desk(t, before) and a != Action.SUBMIT
+        if self.status not in HANDLING_STATUSES:
             self.hold = None
-        if a in (Action.ASSIGN, Action.DISPATCH, Action.DEADLINE_NEAR, Action.BREACH):
+        if started or a in (Action.ASSIGN, Action.DISPATCH, Action.DEADLINE_NEAR, Action.BREACH):
             step.due = self.due
         self.last = t
 

@@ -1,6 +1,12 @@
 """Writes of the requests workflow: intake, the one state machine, the deadline watch."""
 
-from petitions.services.deadlines import DEFAULT_HOURS, RESPOND_WITHIN, deadline_hours
+from petitions.services.deadlines import (
+    DEFAULT_HOURS,
+    RESPOND_WITHIN,
+    STAGE_HOURS,
+    deadline_hours,
+    stage_hours,
+)
 from petitions.services.desks import desks_of
 from petitions.services.intake import (
     hazard_to_petition,
@@ -22,6 +28,7 @@ from petitions.services.workflow import allowed_actions, petition_move
 __all__ = [
     "DEFAULT_HOURS",
     "RESPOND_WITHIN",
+    "STAGE_HOURS",
     "SweepCounts",
     "allowed_actions",
     "deadline_hours",
@@ -39,4 +46,5 @@ __all__ = [
     "poster_drafts_sweep",
     "poster_report_file",
     "poster_requests_claim",
+    "stage_hours",
 ]

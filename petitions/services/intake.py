@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import IntegrityError, transaction
@@ -24,7 +25,7 @@ from petitions.models import (
     Priority,
     Status,
 )
-from petitions.services.deadlines import RESPOND_WITHIN
+from petitions.services.deadlines import stage_hours
 from petitions.services.desks import home_communities, may_record_at
 from petitions.services.notices import notify_event
 from petitions.services.photos import photos_save
@@ -157,6 +158,8 @@ def _file(
     request with its reference, the submit event with the photos, the notice."""
     cleaned = clean_photos(photos)
     now = timezone.now()
+    # The grid's sign-for limit: the first desk clock (see workflow._start_clock).
+    limit = timedelta(hours=stage_hours(Status.SUBMITTED, priority))
     try:
         with transaction.atomic():
             p = Petition.objects.create(
@@ -177,7 +180,10 @@ def _file(
                 recorded_by=recorded_by,
                 hazard=hazard,
                 client_token=token,
-                accept_by=now + RESPOND_WITHIN[priority],
+                accept_by=now + limit,
+                due_at=now + limit,
+                warn_at=now + limit - min(limit / 4, timedelta(hours=24)),
+                deadline_cycle=1,
                 created_at=now,
             )
             p.reference = _reference(p)

@@ -19,33 +19,50 @@ from django.utils.translation import gettext_lazy as _
 from community.models import Department, Street, User
 from community.services import notify, notify_unit
 from community.services.notifications import Text
-from petitions.models import Action, Level, Petition, PetitionEvent, Status
+from petitions.models import Action, Desk, Level, Petition, PetitionEvent, Status
 from petitions.services import desks
 
 Audience = Callable[[Petition], list[User]]
 
 
-def _department_level(p: Petition) -> bool:
-    return p.level == Level.DEPARTMENT
+def holders(p: Petition) -> list[User]:
+    """The desk the request waits at now: told of a hand-over, a near deadline, an urge."""
+    status = p.status
+    if status == Status.SUBMITTED:
+        return desks.grid_workers(p)
+    if status == Status.ACCEPTED:
+        return desks.secretaries(p)
+    if status == Status.IN_COMMUNITY:
+        return desks.assignee(p) or desks.secretaries(p)
+    if status in (Status.ESCALATED, Status.REPLIED):
+        return desks.dispatchers(p)
+    if status in (Status.DISPATCHED, Status.IN_PROGRESS):
+        return desks.handlers(p)
+    if status == Status.RESOLVED:  # to call back
+        return desks.grid_workers(p) or desks.secretaries(p)
+    return []
 
 
-def _watchers(p: Petition) -> list[User]:
-    """Those who answer for a running clock: the department, or the community handler."""
-    return desks.handlers(p) if _department_level(p) else desks.assignee(p) or desks.secretaries(p)
+# Where the community answers for the clock (the grid's and the community's
+# desks); elsewhere the street does.
+COMMUNITY_SIDE = frozenset(
+    {Status.SUBMITTED, Status.ACCEPTED, Status.IN_COMMUNITY, Status.RESOLVED}
+)
 
 
 def _first_rung(p: Petition) -> list[User]:
-    if _department_level(p):
-        return desks.dispatchers(p) + desks.handlers(p)
-    return desks.secretaries(p) + desks.assignee(p)
+    """A breach: the desk itself, and who answers for it (the secretary, the dispatcher)."""
+    if p.status in COMMUNITY_SIDE:
+        return desks.secretaries(p) + holders(p)
+    return desks.dispatchers(p) + holders(p)
 
 
 def _second_rung(p: Petition) -> list[User]:
-    return desks.street_leads(p) if _department_level(p) else desks.dispatchers(p)
+    return desks.dispatchers(p) if p.status in COMMUNITY_SIDE else desks.street_leads(p)
 
 
 def _hold_audience(p: Petition) -> list[User]:
-    return desks.dispatchers(p) if _department_level(p) else desks.secretaries(p)
+    return desks.dispatchers(p) if p.level == Level.DEPARTMENT else desks.secretaries(p)
 
 
 NEW = _("New request %(reference)s: %(category)s at %(building)s")
@@ -62,11 +79,14 @@ NOTICES: dict[str, list[tuple[Audience, Text, Text]]] = {
         (desks.grid_workers, _("Request %(reference)s has new details"), "%(description)s")
     ],
     Action.ACCEPT: [
+        # "by the community secretary 李书华": the desk the actor accepted from.
+        (desks.requesters, _("Your request “%(short)s” was accepted by %(role)s %(actor)s"), ""),
+        # The next desk: the community reviews what its grids accepted.
         (
-            desks.requesters,
-            _("Your request “%(short)s” was accepted by the grid worker %(actor)s"),
-            "",
-        )
+            desks.secretaries,
+            _("%(reference)s accepted by %(role)s %(actor)s: for the community to decide"),
+            "%(description)s",
+        ),
     ],
     Action.RETURN: [
         (
@@ -126,7 +146,14 @@ NOTICES: dict[str, list[tuple[Audience, Text, Text]]] = {
         ),
     ],
     Action.HOLD: [(_hold_audience, _("%(reference)s is on hold"), "%(reason)s")],
-    Action.DEADLINE_NEAR: [(_watchers, _("%(reference)s is due %(due)s"), "%(description)s")],
+    Action.DEADLINE_NEAR: [(holders, _("%(reference)s is due %(due)s"), "%(description)s")],
+    Action.URGE: [
+        (
+            holders,
+            _("The resident urges %(reference)s: past its time limit (%(due)s)"),
+            "%(description)s",
+        )
+    ],
 }
 REOPENED: list[tuple[Audience, Text, Text]] = [
     (desks.secretaries, _("%(reference)s reopened: the resident is not satisfied"), "%(comment)s"),
@@ -164,6 +191,8 @@ def _params(p: Petition, event: PetitionEvent) -> dict[str, Any]:
         "reason": event.reason,
         "comment": p.rating_comment,
         "actor": event.actor or "",
+        # The seat the actor moved from, in the reader's language (rendered late).
+        "role": Desk(event.desk).label if event.desk else "",
         "original": original,
         "due": due_text(p.due_at) if p.due_at else "",
     }

@@ -24,10 +24,11 @@ from community.images import clean_photos
 from community.models import Department, Role, User
 from grids.models import GridStaff
 from petitions.models import (
-    CLOCK_STATUSES,
+    HANDLING_STATUSES,
     LEVEL_OF,
     MOVES,
     OPEN_STATUSES,
+    STAGE_STATUSES,
     Action,
     Desk,
     Level,
@@ -37,7 +38,7 @@ from petitions.models import (
     Rating,
     Status,
 )
-from petitions.services.deadlines import RESPOND_WITHIN, deadline_hours
+from petitions.services.deadlines import RESPOND_WITHIN, deadline_hours, stage_hours
 from petitions.services.desks import DESK_ORDER, desks_of
 from petitions.services.notices import notify_event
 from petitions.services.photos import photos_save
@@ -83,6 +84,27 @@ def _start_clock(p: Petition, due: datetime, now: datetime) -> None:
     p.deadline_cycle += 1
     p.on_hold_since = None
     p.hold_reason = ""
+
+
+def _start_handling(p: Petition, due: datetime, now: datetime) -> None:
+    """The handling deadline: the desk's clock, and the date promised to the resident."""
+    _start_clock(p, due, now)
+    p.promised_at = due
+
+
+def _start_stage(c: Ctx, source: str, status: str) -> None:
+    """The request now waits at a desk that signs for, reviews or calls back:
+    that desk's time limit, or back to the promised date for a department
+    whose reply the street sent back."""
+    p = c.p
+    if status == Status.IN_PROGRESS and source == Status.REPLIED:
+        due = p.promised_at or c.now + timedelta(hours=deadline_hours(p.category, p.priority))
+    elif status in STAGE_STATUSES:
+        due = c.now + timedelta(hours=stage_hours(status, p.priority))
+    else:
+        return
+    _start_clock(p, due, c.now)
+    c.data["due"] = due.isoformat()
 
 
 # --- Each move's own part -----------------------------------------------------------
@@ -138,7 +160,7 @@ def _assign(c: Ctx) -> None:
     if not works_here or not isinstance(person, User):
         raise DomainError(_("Choose a grid worker or cadre of this community."))
     p.assignee = person
-    _start_clock(p, c.now + timedelta(hours=deadline_hours(p.category, p.priority)), c.now)
+    _start_handling(p, c.now + timedelta(hours=deadline_hours(p.category, p.priority)), c.now)
     c.data.update(assignee=person.name or person.username, due=p.due_at.isoformat())  # type: ignore[union-attr]
 
 
@@ -160,7 +182,7 @@ def _dispatch(c: Ctx) -> None:
     p.department = department
     p.signed_at = None
     p.sign_by = c.now + RESPOND_WITHIN[p.priority]
-    _start_clock(p, due, c.now)
+    _start_handling(p, due, c.now)
     c.data.update(department=department.name, due=due.isoformat())
 
 
@@ -230,6 +252,8 @@ def _resume(c: Ctx) -> None:
         p.due_at += paused
     if p.warn_at:
         p.warn_at += paused
+    if p.promised_at:
+        p.promised_at += paused
     p.on_hold_since = None
     p.hold_reason = ""
     c.data["paused_minutes"] = int(paused.total_seconds() // 60)
@@ -250,6 +274,19 @@ def _watch(c: Ctx) -> None:
         if p.warned:
             raise _NoOp
         p.warned = True
+    c.data["due"] = p.due_at.isoformat() if p.due_at else ""
+
+
+def _urge(c: Ctx) -> None:
+    """催办: only past the time limit, and once a (Shanghai) day per request."""
+    p = c.p
+    if not p.is_overdue:
+        raise DomainError(_("You can urge a request only once it is past its time limit."))
+    midnight = timezone.localtime(c.now).replace(hour=0, minute=0, second=0, microsecond=0)
+    if p.events.filter(action=Action.URGE, created_at__gte=midnight).exists():
+        raise DomainError(
+            _("You urged this request today already. You can urge it again tomorrow.")
+        )
     c.data["due"] = p.due_at.isoformat() if p.due_at else ""
 
 
@@ -280,9 +317,10 @@ APPLY: dict[str, Callable[[Ctx], None]] = {
     Action.RESUME: _resume,
     Action.DEADLINE_NEAR: _watch,
     Action.BREACH: _watch,
+    Action.URGE: _urge,
 }
 # Moves that do not change what a person would decide on: no new version.
-_QUIET = {Action.DEADLINE_NEAR, Action.BREACH}
+_QUIET = {Action.DEADLINE_NEAR, Action.BREACH, Action.URGE}
 
 
 def _repeat_of(p: Petition, action: str, actor: User | None) -> bool:
@@ -302,6 +340,7 @@ def allowed_actions(p: Petition, desks: set[str]) -> list[str]:
         and not (a == Action.HOLD and p.on_hold_since)
         and not (a == Action.RESUME and not p.on_hold_since)
         and not (a == Action.RATE and Desk.REQUESTER not in desks and p.requester_id)
+        and not (a == Action.URGE and not p.is_overdue)
     ]
 
 
@@ -314,6 +353,7 @@ def petition_move(
     reason: str = "",
     note: str = "",
     internal_note: str = "",
+    share: bool = False,
     photos: list[UploadedFile] | None = None,
     **fields: Any,
 ) -> Petition:
@@ -326,6 +366,7 @@ def petition_move(
         reason=reason,
         note=note,
         internal_note=internal_note,
+        share=share,
         photos=photos,
         **fields,
     )[0]
@@ -340,12 +381,15 @@ def petition_step(
     reason: str = "",
     note: str = "",
     internal_note: str = "",
+    share: bool = False,
     photos: list[UploadedFile] | None = None,
     **fields: Any,
 ) -> tuple[Petition, PetitionEvent | None]:
     """Move a request one step; returns it and the event, None when nothing was done.
 
-    ``actor`` None is the deadline watch.
+    ``actor`` None is the deadline watch. ``share``: the resident reads the
+    reason and note of a move whose text is about the handling (an
+    escalation, a callback); without it they stay with staff.
 
     Steps: clean the photos before anything is written; lock the row; the
     same move repeated by the same person (a double click) returns the
@@ -395,10 +439,13 @@ def petition_step(
             return p, None
         to_status = ctx.target or (move.targets[0] if move.targets else from_status)
         p.status = to_status
-        if to_status not in CLOCK_STATUSES:
+        if to_status != from_status:
+            _start_stage(ctx, from_status, to_status)
+        if to_status not in HANDLING_STATUSES:
             p.on_hold_since = None  # the clock stops when the work leaves the desk
         if action not in _QUIET:
             p.version += 1
+        text_public = move.public_text if move.public_text is not None else share
         p.save()
         event = PetitionEvent.objects.create(
             petition=p,
@@ -410,8 +457,11 @@ def petition_step(
             level=LEVEL_OF[to_status],
             round=p.round,
             reason=reason,
-            public_note=note.strip(),
-            internal_note=internal_note.strip(),
+            reason_public=text_public,
+            public_note=note.strip() if text_public else "",
+            internal_note=internal_note.strip()
+            if text_public
+            else "\n".join(t for t in (note.strip(), internal_note.strip()) if t),
             data=ctx.data,
             public=move.public,
             created_at=now,

@@ -14,8 +14,11 @@ from tests.photos import phone_jpeg
 pytestmark = pytest.mark.e2e
 
 
+NARROW = {"width": 360, "height": 740}
+
+
 def _as(browser, live_server, login: str, viewport: dict):
-    context = browser.new_context(viewport=viewport, is_mobile=viewport is PHONE)
+    context = browser.new_context(viewport=viewport, is_mobile=viewport in (PHONE, NARROW))
     page = context.new_page()
     _sign_in(page, live_server.url, login)
     return page
@@ -80,6 +83,22 @@ def test_a_request_travels_grid_community_street_department_and_back(
     assert _no_sideways_scroll(worker)
     screenshot(worker, "2-worker-accepted")
 
+    # On the narrowest phone the resident sees it at the community's desk, and by when.
+    narrow = _as(browser, live_server, "jumin", NARROW)
+    narrow.goto(url)
+    steps = narrow.get_by_test_id("stepper").locator("li")
+    expect(steps).to_have_count(5)
+    expect(steps.nth(1)).to_have_attribute("aria-current", "step")
+    expect(narrow.get_by_test_id("progress-due")).to_be_visible()
+    assert _no_sideways_scroll(narrow)
+    screenshot(narrow, "2a-resident-progress-360")
+    # Her list is her own: no staff filters.
+    narrow.goto(f"{live_server.url}/requests/")
+    expect(narrow.get_by_test_id("resident-tabs")).to_be_visible()
+    assert narrow.get_by_test_id("filters").count() == 0
+    assert _no_sideways_scroll(narrow)
+    screenshot(narrow, "2b-resident-list-360")
+
     # The secretary sends it up: the property company will not move it.
     secretary = _as(browser, live_server, "shuji", DESK)
     secretary.goto(url)
@@ -139,6 +158,9 @@ def test_a_request_travels_grid_community_street_department_and_back(
 
     # Staff see the internal note on the same timeline.
     secretary.reload()
-    expect(secretary.get_by_test_id("internal-note")).to_contain_text("物业已两次推诿")
+    notes = secretary.get_by_test_id("internal-note")
+    expect(notes.filter(has_text="物业已两次推诿")).to_have_count(1)
+    # What the resident said on the callback is a note for staff too (not shared).
+    expect(notes.filter(has_text="张阿姨说插座装好了")).to_have_count(1)
     p.refresh_from_db()
     assert (p.status, p.rating) == ("closed", "satisfied")

@@ -83,6 +83,7 @@ def test_a_new_dispatch_starts_a_new_deadline_cycle(pw):
     from django.utils import timezone
 
     p = dispatched(pw, hours=2)
+    cycle = p.deadline_cycle
     with time_machine.travel(p.due_at + timedelta(minutes=1)):
         assert petitions_deadline_sweep().breached == 1
         p = move(p, pw.handler, Action.DECLINE, reason="不属于城管")
@@ -93,7 +94,8 @@ def test_a_new_dispatch_starts_a_new_deadline_cycle(pw):
             department=pw.power,
             due_at=timezone.now() + timedelta(hours=1),
         )
-    assert (p.breach_level, p.warned, p.deadline_cycle) == (0, False, 2)
+    # Declined: the street's clock to dispatch again; dispatched: the new order's.
+    assert (p.breach_level, p.warned, p.deadline_cycle) == (0, False, cycle + 2)
     with time_machine.travel(p.due_at + timedelta(minutes=1)):
         assert petitions_deadline_sweep().breached == 1
     assert "power_handler" in told("petition.breach")
@@ -128,3 +130,99 @@ def test_the_beat_schedule_runs_the_watch_every_minute(settings):
     from petitions.tasks import watch_deadlines
 
     assert watch_deadlines.name == entry["task"]
+
+
+# --- The desks that sign for, review, dispatch and call back ----------------------------
+
+
+def test_an_accepted_request_waits_for_the_secretary_with_a_limit_and_a_ladder(
+    pw, django_capture_on_commit_callbacks
+):
+    g = pw.gw
+    with django_capture_on_commit_callbacks(execute=True):
+        p = move(pw.submit(), g.worker_1, Action.ACCEPT)
+    # The hand-over: the secretary is told there is one to decide.
+    assert told("petition.accept") == ["secretary_x", "tenant"]
+    # A normal request: the community decides within a day (STAGE_HOURS).
+    accepted_at = p.events.get(action=Action.ACCEPT).created_at
+    assert p.due_at == accepted_at + timedelta(hours=24)
+    assert not p.is_overdue
+    with time_machine.travel(p.due_at - timedelta(hours=5)):
+        assert petitions_deadline_sweep().warned == 1
+    assert told("petition.deadline_near") == ["secretary_x"]
+    with time_machine.travel(p.due_at + timedelta(minutes=1)):
+        assert petitions_deadline_sweep().breached == 1
+        p.refresh_from_db()
+        assert p.is_overdue
+    assert told("petition.breach") == ["secretary_x"]
+    with time_machine.travel(p.due_at + timedelta(hours=25)):
+        assert petitions_deadline_sweep().escalated == 1
+    # The second rung of a community desk is the street.
+    assert told("petition.breach") == ["dispatcher", "secretary_x"]
+
+
+def test_an_escalated_request_is_watched_until_the_street_dispatches(pw):
+    p = walk_to(pw, pw.submit(), Status.ESCALATED)
+    assert p.due_at is not None
+    with time_machine.travel(p.due_at + timedelta(minutes=1)):
+        assert petitions_deadline_sweep().breached == 1
+    assert told("petition.breach") == ["dispatcher"]
+    with time_machine.travel(p.due_at + timedelta(hours=25)):
+        assert petitions_deadline_sweep().escalated == 1
+    assert told("petition.breach") == ["dispatcher", "lead"]
+    # Dispatching starts the department's clock: a new cycle, nothing overdue.
+    with time_machine.travel(p.due_at + timedelta(hours=26)):
+        p = move(p, pw.gw.dispatcher, Action.DISPATCH, department=pw.city)
+        assert (p.breach_level, p.is_overdue) == (0, False)
+
+
+def test_a_new_request_not_accepted_in_time_goes_to_the_grid_worker_then_the_secretary(pw):
+    p = pw.submit()
+    # Filing starts the grid's sign-for limit: the same as the response rate's accept_by.
+    assert p.due_at == p.accept_by == p.created_at + timedelta(hours=24)
+    with time_machine.travel(p.due_at + timedelta(minutes=1)):
+        assert petitions_deadline_sweep().breached == 1
+    assert told("petition.breach") == ["secretary_x", "worker_1"]
+
+
+def test_a_resolved_request_not_called_back_in_time_is_breached(pw):
+    p = walk_to(pw, pw.submit(), Status.RESOLVED)
+    approved = p.events.get(action=Action.APPROVE).created_at
+    assert p.due_at == approved + timedelta(hours=72)
+    with time_machine.travel(p.due_at + timedelta(minutes=1)):
+        assert petitions_deadline_sweep().breached == 1
+    assert "worker_1" in told("petition.breach")
+
+
+def test_the_desk_limits_are_the_admins_rules_where_set(pw):
+    from petitions.models import StageLimit
+
+    StageLimit.objects.create(stage=Status.ACCEPTED, priority="", hours=4)
+    StageLimit.objects.create(stage=Status.ACCEPTED, priority="urgent", hours=1)
+    p = move(pw.submit(), pw.gw.worker_1, Action.ACCEPT)
+    at = p.events.get(action=Action.ACCEPT).created_at
+    assert p.due_at == at + timedelta(hours=4)
+    q = move(pw.submit(), pw.gw.worker_1, Action.ACCEPT, priority="urgent")
+    at = q.events.get(action=Action.ACCEPT).created_at
+    assert q.due_at == at + timedelta(hours=1)
+
+
+def test_a_reply_sent_back_is_worked_against_the_promised_date_again(pw):
+    p = dispatched(pw, hours=48)
+    promised = p.due_at
+    assert p.promised_at == promised
+    p = move(p, pw.handler, Action.SIGN)
+    p = move(p, pw.handler, Action.REPLY, result="已处理")
+    # The street reviews the reply within its own limit; the promise stays.
+    assert p.due_at != promised
+    assert p.promised_at == promised
+    p = move(p, pw.gw.dispatcher, Action.SEND_BACK, reason="缺少照片")
+    assert (p.status, p.due_at, p.breach_level) == (Status.IN_PROGRESS, promised, 0)
+
+
+def test_review_desks_cannot_put_a_request_on_hold(pw):
+    from community.errors import Conflict
+
+    p = move(pw.submit(), pw.gw.worker_1, Action.ACCEPT)
+    with pytest.raises(Conflict):
+        move(p, pw.gw.secretary_x, Action.HOLD, reason="等一等")

@@ -222,3 +222,14 @@ def test_seeding_again_adds_nothing(demo):
     before = counts()
     call_command("seed_demo", stdout=StringIO())
     assert counts() == before
+
+
+def test_every_request_waiting_at_a_desk_has_a_time_limit_and_the_late_ones_show(demo):
+    from petitions.models import STAGE_STATUSES
+
+    waiting = Petition.objects.filter(status__in=STAGE_STATUSES)
+    assert not waiting.filter(due_at__isnull=True).exists()
+    # The secretary's "to decide" queue and the street's "to dispatch" have late ones.
+    late = waiting.filter(selectors.overdue_q())
+    assert late.filter(status=Status.ACCEPTED).exists()
+    assert PetitionEvent.objects.filter(action=Action.BREACH, to_status=Status.ESCALATED).exists()

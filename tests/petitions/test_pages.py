@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+import re
 import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django import forms
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -327,3 +329,116 @@ def test_odd_ids_in_query_strings_are_not_found_not_an_error(client, pw, value):
     # The API refuses what cannot be an id with a 400 naming the filter.
     refused = client.get(f"/api/v1/patrols/?grid={value}")
     assert (refused.status_code, list(refused.json())) == (400, ["grid"])
+
+
+# --- The resident's own list and their request's page -----------------------------------
+
+
+def test_a_resident_gets_their_own_list_without_the_staff_filters(client, pw):
+    mine = pw.submit()
+    done = move(pw.submit(), pw.tenant, Action.WITHDRAW)
+    client.force_login(pw.tenant)
+    page = client.get(reverse("petitions:list"))
+    body = page.content.decode()
+    assert 'data-testid="filters"' not in body
+    assert "Overdue only" not in body
+    assert 'data-testid="resident-tabs"' in body
+    assert set(page.context["page"].object_list) == {mine, done}
+    shown = client.get(reverse("petitions:list") + "?status=open").context["page"]
+    assert list(shown.object_list) == [mine]
+    shown = client.get(reverse("petitions:list") + "?status=done").context["page"]
+    assert list(shown.object_list) == [done]
+    # A staff status means nothing here: the whole list.
+    shown = client.get(reverse("petitions:list") + "?status=escalated").context["page"]
+    assert len(shown.object_list) == 2
+
+
+def test_staff_keep_their_filter_bar(client, pw):
+    pw.submit()
+    client.force_login(pw.gw.worker_1)
+    assert 'data-testid="filters"' in client.get(reverse("petitions:list")).content.decode()
+
+
+def test_the_resident_list_query_count_does_not_grow_with_rows(
+    client, pw, django_assert_num_queries
+):
+    for i in range(22):
+        pw.submit(description=f"第{i}件")
+    client.force_login(pw.tenant)
+    # session, user, memberships; grid staff (is this a worker?); count; the page;
+    # unread messages
+    with django_assert_num_queries(7):
+        body = client.get(reverse("petitions:list")).content.decode()
+    assert body.count('data-testid="petition"') == 20
+
+
+def test_the_resident_sees_where_the_request_stands_and_by_when(client, pw):
+    p = move(pw.submit(), pw.gw.worker_1, Action.ACCEPT)
+    client.force_login(pw.tenant)
+    body = client.get(reverse("petitions:detail", args=[p.pk])).content.decode()
+    assert 'data-testid="stepper"' in body
+    current = body.split('aria-current="step"')[0].rsplit("<li", 1)[1]
+    assert 'data-state="current"' in current
+    assert body.count('aria-current="step"') == 1
+    steps = re.findall(r'data-state="(\w+)"', body)
+    assert steps == ["done", "current", "todo", "todo", "todo"]
+    assert p.due_at.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M") in body
+    assert 'data-testid="do-urge"' not in body  # not late: nothing to urge
+    # Staff read the timeline, not the resident's stepper.
+    client.force_login(pw.gw.secretary_x)
+    assert (
+        'data-testid="stepper"'
+        not in client.get(reverse("petitions:detail", args=[p.pk])).content.decode()
+    )
+
+
+def test_a_matter_the_community_resolved_skips_the_street_step(client, pw):
+    p = move(pw.submit(), pw.gw.worker_1, Action.ACCEPT)
+    p = move(p, pw.gw.secretary_x, Action.ASSIGN, assignee=pw.gw.worker_1)
+    p = move(p, pw.gw.worker_1, Action.RESOLVE, result="已清理")
+    client.force_login(pw.tenant)
+    body = client.get(reverse("petitions:detail", args=[p.pk])).content.decode()
+    assert re.findall(r'data-state="(\w+)"', body) == [
+        "done",
+        "done",
+        "skipped",
+        "done",
+        "current",
+    ]
+
+
+def test_the_resident_urges_an_overdue_request_from_its_page_once_a_day(client, pw):
+    from datetime import timedelta
+
+    p = move(pw.submit(), pw.gw.worker_1, Action.ACCEPT)
+    client.force_login(pw.tenant)
+    url = reverse("petitions:detail", args=[p.pk])
+    with time_machine.travel(p.due_at + timedelta(hours=2), tick=False):
+        body = client.get(url).content.decode()
+        assert 'data-testid="do-urge"' in body
+        assert "overdue-tag" in body
+        urge = reverse("petitions:act", args=[p.pk, "urge"])
+        first = client.post(urge, {"urge-version": p.version}, follow=True)
+        assert "has been told" in first.content.decode()
+        assert 'data-testid="urged-today"' in first.content.decode()
+        assert 'data-testid="do-urge"' not in first.content.decode()
+        again = client.post(urge, {"urge-version": p.version}, follow=True)
+        assert "today already" in again.content.decode()
+    assert p.events.filter(action=Action.URGE).count() == 1
+
+
+def test_every_staff_text_field_says_whether_the_resident_reads_it(client, pw):
+    p = move(pw.submit(), pw.gw.worker_1, Action.ACCEPT)
+    client.force_login(pw.gw.secretary_x)
+    page = client.get(reverse("petitions:detail", args=[p.pk]))
+    for form in page.context["forms"]:
+        for name, field in form.fields.items():
+            if isinstance(field.widget, forms.Textarea):
+                assert field.help_text, (form.action, name)
+        if "share" in form.fields:
+            assert form.fields["share"].initial in (None, False)  # internal by default
+    escalate = next(f for f in page.context["forms"] if f.action == "escalate")
+    assert "Only staff read this" in str(escalate.fields["reason"].help_text)
+    assert "share" in escalate.fields
+    body = page.content.decode()
+    assert "The resident never reads this." in body

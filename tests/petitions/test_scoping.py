@@ -158,9 +158,17 @@ def test_requester_does_not_see_internal_notes_or_the_deadline_watch_on_the_page
     client.force_login(pw.tenant)
     page = client.get(f"/requests/{p.pk}/").content.decode()
     assert 'data-action="escalate"' in page
-    assert "需要城管执法" in page  # the reason is public
+    assert "需要城管执法" not in page  # the reason is about the handling: not shared
     assert INTERNAL not in page
     assert 'data-action="deadline_near"' not in page
+
+
+def test_requester_reads_an_escalation_reason_the_secretary_chose_to_share(client, pw):
+    g = pw.gw
+    p = move(pw.submit(), g.worker_1, Action.ACCEPT)
+    move(p, g.secretary_x, Action.ESCALATE, reason="需要城管执法", share=True)
+    client.force_login(pw.tenant)
+    assert "需要城管执法" in client.get(f"/requests/{p.pk}/").content.decode()
 
 
 @pytest.mark.parametrize("name", ["worker_1", "secretary_x", "dispatcher", "handler"])

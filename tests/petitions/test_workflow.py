@@ -53,7 +53,8 @@ def person(pw: PetitionWorld, name: str):
 
 
 CASES = [
-    Case("accept", "submitted", "worker_1", "accepted", {"tenant"}, "tenant"),
+    # The next desk hears of the hand-over: the secretary reviews what the grid accepted.
+    Case("accept", "submitted", "worker_1", "accepted", {"tenant", "secretary_x"}, "tenant"),
     Case(
         "return",
         "submitted",
@@ -289,6 +290,7 @@ def test_dispatch_with_a_deadline_in_the_past_is_refused_and_nothing_is_saved(pw
     from django.utils import timezone
 
     p = at(pw, Status.ESCALATED)
+    street_due = p.due_at  # the street's time limit to dispatch
     messages = Notification.objects.count()
     with pytest.raises(DomainError, match="future"):
         move(
@@ -299,7 +301,7 @@ def test_dispatch_with_a_deadline_in_the_past_is_refused_and_nothing_is_saved(pw
             due_at=timezone.now() - timedelta(hours=1),
         )
     p.refresh_from_db()
-    assert (p.status, p.department, p.due_at) == (Status.ESCALATED, None, None)
+    assert (p.status, p.department, p.due_at) == (Status.ESCALATED, None, street_due)
     assert Notification.objects.count() == messages
 
 
@@ -462,3 +464,114 @@ def test_merge_into_a_request_of_another_community_is_refused(pw):
     theirs = pw.submit(actor=pw.resident_y, building=pw.gw.outsider.household.unit.building)
     with pytest.raises(DomainError, match="same community"):
         move(mine, pw.gw.secretary_x, Action.MERGE, original=theirs)
+
+
+# --- Who accepted, in the words the resident reads --------------------------------------
+
+
+@pytest.mark.parametrize(("name", "role"), [("secretary_x", "社区书记"), ("worker_1", "网格员")])
+def test_the_resident_is_told_the_real_role_of_whoever_accepted(pw, name, role):
+    from django.utils import translation
+
+    actor = person(pw, name)
+    with translation.override("zh-hans"):
+        move(pw.submit(), actor, Action.ACCEPT)
+    title = Notification.objects.get(
+        recipient=pw.tenant, kind="petition.accept", channel=NoticeChannel.IN_APP
+    ).title
+    assert role in title
+    assert actor.name in title
+    other = {"社区书记": "网格员", "网格员": "社区书记"}[role]
+    assert other not in title
+
+
+# --- What the resident reads of the handling --------------------------------------------
+
+
+def _tenant_reads(pw: PetitionWorld, p: Petition) -> list[tuple[str, str, str]]:
+    from petitions import selectors
+
+    return [
+        (e.action, e.reason, e.public_note)
+        for e in selectors.timeline(p, viewer=pw.tenant, staff=False)
+    ]
+
+
+def test_a_callback_note_stays_with_staff_unless_shared(pw):
+    p = at(pw, Status.RESOLVED)
+    p = move(p, pw.gw.worker_1, Action.CALLBACK, note="居民说楼道还有点味道")
+    event = p.events.get(action=Action.CALLBACK)
+    assert (event.public_note, event.internal_note) == ("", "居民说楼道还有点味道")
+    assert ("callback", "", "") in _tenant_reads(pw, p)
+
+
+def test_a_shared_hold_reason_is_read_by_the_resident_an_unshared_one_not(pw):
+    p = at(pw, Status.IN_PROGRESS)
+    p = move(p, pw.handler, Action.HOLD, reason="等待配件")
+    assert ("hold", "", "") in _tenant_reads(pw, p)
+    p = move(p, pw.handler, Action.RESUME)
+    p = move(p, pw.handler, Action.HOLD, reason="等待供电所停电", share=True)
+    assert ("hold", "等待供电所停电", "") in _tenant_reads(pw, p)
+
+
+def test_a_return_reason_and_a_note_for_the_resident_are_always_read(pw):
+    p = move(pw.submit(), pw.gw.worker_1, Action.RETURN, reason="请补充具体楼层")
+    assert ("return", "请补充具体楼层", "") in _tenant_reads(pw, p)
+    p = move(p, pw.tenant, Action.AMEND, description="5楼")
+    p = move(p, pw.gw.worker_1, Action.ACCEPT, note="今天下午去看")
+    assert ("accept", "", "今天下午去看") in _tenant_reads(pw, p)
+
+
+# --- 催办 ---------------------------------------------------------------------------------
+
+
+def _overdue(pw: PetitionWorld) -> Petition:
+    """Accepted by the grid, and left at the secretary's desk past its limit."""
+    return move(pw.submit(), pw.gw.worker_1, Action.ACCEPT)
+
+
+def test_the_resident_urges_an_overdue_request_once_a_day_and_the_desk_is_told(
+    pw, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    import time_machine
+
+    p = _overdue(pw)
+    with pytest.raises(DomainError, match="past its time limit"):
+        move(p, pw.tenant, Action.URGE)
+    with time_machine.travel(p.due_at + timedelta(hours=1), tick=False):
+        version = p.version
+        with django_capture_on_commit_callbacks(execute=True):
+            p = move(p, pw.tenant, Action.URGE)
+        event = p.events.order_by("-id").first()
+        assert (event.action, event.actor, event.desk, event.public) == (
+            Action.URGE,
+            pw.tenant,
+            Desk.REQUESTER,
+            True,
+        )
+        assert p.version == version  # nothing a desk decides on changed
+        told = set(
+            Notification.objects.filter(
+                kind="petition.urge", channel=NoticeChannel.IN_APP
+            ).values_list("recipient__username", flat=True)
+        )
+        assert told == {"secretary_x"}  # the desk holding it
+        with pytest.raises(DomainError, match="today already"):
+            move(p, pw.tenant, Action.URGE)
+    with time_machine.travel(p.due_at + timedelta(days=1), tick=False):
+        move(p, pw.tenant, Action.URGE)
+    assert p.events.filter(action=Action.URGE).count() == 2
+
+
+def test_only_the_requester_may_urge(pw):
+    from datetime import timedelta
+
+    import time_machine
+
+    p = _overdue(pw)
+    with time_machine.travel(p.due_at + timedelta(hours=1), tick=False):
+        for outsider in (pw.neighbour, pw.gw.worker_1):
+            with pytest.raises(NotAllowed):
+                move(p, outsider, Action.URGE)
