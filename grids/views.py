@@ -331,11 +331,17 @@ def hazard_photo(request: AuthedHttpRequest, pk: int, size: str) -> FileResponse
 # --- Work log ------------------------------------------------------------------------
 
 
+# Months before this are no month of the portal's (and year 1 has no month before it).
+FIRST_MONTH = date(2000, 1, 1)
+
+
 def _month(value: str, today: date) -> date:
     """``YYYY-MM`` from the query string, or this month (never a month to come)."""
     try:
         month = datetime.strptime(value, "%Y-%m").date()
     except ValueError:
+        return today.replace(day=1)
+    if month < FIRST_MONTH:
         return today.replace(day=1)
     return min(month, today.replace(day=1))
 

@@ -201,7 +201,7 @@ def test_the_page_turns_to_an_earlier_month_and_never_a_later_one(client, gw, ti
     assert "?month=2026-11" in october
 
     # A month to come or a month that is no month: this month, never an error.
-    for month in ("2027-01", "2026-13", "十一月", "9" * 60):
+    for month in ("2027-01", "2026-13", "0001-01", "十一月", "9" * 60):
         response = client.get(url, {"month": month})
         assert response.status_code == 200
         assert "2026-11" in response.content.decode().split('data-testid="tally-month"')[1][:80]
