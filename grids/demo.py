@@ -3,7 +3,9 @@
 御景花园社区: 11 buildings, 1,226 households, about 1,800 residents, 3 basic grids,
 3 overlay grids, 85 e-bike charging points at 0.66 yuan per kWh. 京杭佳苑社区 is
 smaller. Names are generated from common surnames and given names; every
-person is fictional. Called by ``manage.py seed_demo``; a second run adds nothing.
+person is fictional. Each community also gets four weeks of field work (patrols,
+hazards with photos, the work log: ``grids.demo_fieldwork``). Called by
+``manage.py seed_demo``; a second run adds nothing.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from community.models import Community, User
+from grids.demo_fieldwork import seed_fieldwork
 from grids.models import (
     Building,
     BuildingUnit,
@@ -95,12 +98,14 @@ def seed(*, stdout: TextIO) -> None:
                 continue
             _seed_community(community, plan, rng)
             _seed_notices(community)
+            fieldwork = seed_fieldwork(community)
             households = Household.objects.filter(unit__building__community=community)
             residents = Resident.objects.filter(household__unit__building__community=community)
             stdout.write(
                 f"  {community}: {community.buildings.count()} buildings, "
                 f"{households.count()} households, {residents.count()} residents"
             )
+            stdout.write(fieldwork)
 
 
 def _person(rng: random.Random) -> str:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import CharField, Count, F, Max, Q, QuerySet, Value
 from django.utils import timezone
 
 from community.models import Role, User
@@ -28,6 +28,7 @@ from grids.models import (
     PatrolStatus,
     Resident,
     ResidentTag,
+    Visit,
     WorkCategory,
     WorkLogEntry,
 )
@@ -244,6 +245,8 @@ class Coverage:
     grid: Grid
     covered: list[Building]
     missed: list[Building]
+    # Each covered building with the latest patrol that checked in there (its record).
+    patrolled_by: list[tuple[Building, int]]
 
 
 def week_coverage(user: User, now: datetime | None = None) -> list[Coverage]:
@@ -256,28 +259,60 @@ def week_coverage(user: User, now: datetime | None = None) -> list[Coverage]:
         .prefetch_related("buildings")
         .order_by("community__name", "name")
     )
-    visited = set(
-        PatrolCheckIn.objects.filter(at__gte=since, patrol__grid__in=grids).values_list(
-            "building_id", flat=True
-        )
+    # Oldest first, so the latest check-in at a building is the one kept.
+    visited = dict(
+        PatrolCheckIn.objects.filter(at__gte=since, patrol__grid__in=grids)
+        .order_by("at", "id")
+        .values_list("building_id", "patrol_id")
     )
-    return [
-        Coverage(
-            grid=g,
-            covered=[b for b in g.buildings.all() if b.pk in visited],
-            missed=[b for b in g.buildings.all() if b.pk not in visited],
+    coverage = []
+    for g in grids:
+        covered = [b for b in g.buildings.all() if b.pk in visited]
+        coverage.append(
+            Coverage(
+                grid=g,
+                covered=covered,
+                missed=[b for b in g.buildings.all() if b.pk not in visited],
+                patrolled_by=[(b, visited[b.pk]) for b in covered],
+            )
         )
-        for g in grids
-    ]
+    return coverage
 
 
-def patrol_list(user: User | AnonymousUser) -> QuerySet[Patrol]:
-    return (
+def patrol_list(user: User | AnonymousUser, *, worker: int | None = None) -> QuerySet[Patrol]:
+    rows = (
         Patrol.objects.visible_to(user)
         .select_related("grid", "worker")
         .annotate(check_in_count=Count("check_ins"))
         .order_by("-started_at", "-id")
     )
+    if worker is not None:
+        rows = rows.filter(worker=worker)
+    return rows
+
+
+@dataclass
+class PatrolRecord:
+    """One patrol as it was walked: where and when the worker checked in, what
+    they noted, the grid's buildings the round left out and the hazards found."""
+
+    patrol: Patrol
+    check_ins: list[PatrolCheckIn]
+    missed: list[Building]
+    hazards: list[Hazard]
+
+    @property
+    def located(self) -> int:
+        return sum(1 for c in self.check_ins if c.latitude is not None)
+
+
+def patrol_record(patrol: Patrol) -> PatrolRecord:
+    """The record of a patrol the viewer may see (three queries)."""
+    check_ins = list(patrol.check_ins.select_related("building").order_by("at", "id"))
+    seen = {c.building_id for c in check_ins}
+    missed = [b for b in grid_buildings(patrol.grid).order_by("number") if b.pk not in seen]
+    hazards = list(patrol.hazards.select_related("building", "unit").order_by("created_at", "id"))
+    return PatrolRecord(patrol=patrol, check_ins=check_ins, missed=missed, hazards=hazards)
 
 
 # --- Home visits -----------------------------------------------------------------
@@ -374,6 +409,17 @@ def hazard_list(user: User | AnonymousUser, *, status: str = "") -> QuerySet[Haz
 # --- Work log ------------------------------------------------------------------------
 
 
+def month_bounds(month: date) -> tuple[date, date]:
+    """The first day of ``month`` and of the month after it."""
+    first = month.replace(day=1)
+    after = (first + timedelta(days=32)).replace(day=1)
+    return first, after
+
+
+def _local_midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
 @dataclass
 class WorkTally:
     worker: User
@@ -381,17 +427,53 @@ class WorkTally:
     total: int
 
 
-def worklog_tally(user: User, since: date, until: date) -> list[WorkTally]:
-    """How many of each kind of work each worker logged between two dates (two queries)."""
-    rows = (
-        WorkLogEntry.objects.visible_to(user)
-        .filter(done_on__gte=since, done_on__lte=until)
+def work_tally(user: User, month: date) -> list[WorkTally]:
+    """How much of each of the five kinds (五勤) each worker did in ``month``.
+
+    Two queries: one UNION ALL of four counts per worker and kind (patrols
+    started, hazards reported, home visits, and the log's entries by their
+    kind), then the workers. Each part is scoped to whose work the viewer
+    answers for: their own, or the communities they lead.
+    """
+    first, after = month_bounds(month)
+    start, end = _local_midnight(first), _local_midnight(after)
+
+    def counted(rows: QuerySet, kind: str) -> QuerySet:
+        return (
+            rows.annotate(tally_kind=Value(kind, output_field=CharField()))
+            .values("worker", "tally_kind")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+
+    logged = (
+        WorkLogEntry.objects.of_workers_under(user)
+        .filter(done_on__gte=first, done_on__lt=after)
         .values("worker", "category")
         .annotate(n=Count("id"))
+        .order_by()
+    )
+    patrols = Patrol.objects.of_workers_under(user).filter(
+        started_at__gte=start, started_at__lt=end
+    )
+    hazards = (
+        Hazard.objects.of_workers_under(user)
+        .filter(created_at__gte=start, created_at__lt=end)
+        .annotate(worker=F("reported_by"))
+    )
+    visits = Visit.objects.of_workers_under(user).filter(
+        visited_on__gte=first, visited_on__lt=after
+    )
+    rows = logged.union(
+        counted(patrols, WorkCategory.PATROL),
+        counted(hazards, WorkCategory.PREVENT),
+        counted(visits, WorkCategory.VISIT),
+        all=True,
     )
     per_worker: dict[int, dict[str, int]] = {}
     for row in rows:
-        per_worker.setdefault(row["worker"], {})[row["category"]] = row["n"]
+        kinds = per_worker.setdefault(row["worker"], {})
+        kinds[row["category"]] = kinds.get(row["category"], 0) + row["n"]
     workers = User.objects.in_bulk(list(per_worker))
     tallies = []
     for worker_id, counts in per_worker.items():

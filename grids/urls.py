@@ -12,6 +12,7 @@ urlpatterns = [
     path("patrol/<int:pk>/check-in/", views.patrol_check_in, name="patrol-check-in"),
     path("patrol/<int:pk>/end/", views.patrol_end, name="patrol-end"),
     path("patrols/", views.patrol_list, name="patrol-list"),
+    path("patrols/<int:pk>/", views.patrol_detail, name="patrol-detail"),
     path("coverage/", views.coverage, name="coverage"),
     path("visits/", views.visits_due, name="visits"),
     path("residents/<int:pk>/visit/", views.visit_new, name="visit-new"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -18,6 +20,7 @@ from community.errors import DomainError
 from community.http import AuthedHttpRequest
 from community.models import User
 from grids import printing, selectors, services
+from grids.context_processors import remember_running_patrol
 from grids.forms import (
     CheckInForm,
     HazardFixForm,
@@ -36,6 +39,7 @@ from grids.models import (
     HazardPhoto,
     HazardStatus,
     Patrol,
+    PatrolStatus,
     Resident,
     WorkCategory,
 )
@@ -112,11 +116,15 @@ def patrol_current(request: AuthedHttpRequest) -> HttpResponse:
             messages.error(request, _form_errors(form))
             return redirect("grids:patrol")
         try:
-            services.patrol_start(worker=request.user, grid=form.cleaned_data["grid"])
+            started = services.patrol_start(worker=request.user, grid=form.cleaned_data["grid"])
         except DomainError as exc:
             messages.error(request, exc.message)
+        else:
+            remember_running_patrol(request, started.pk)
         return redirect("grids:patrol")
     patrol = selectors.current_patrol(request.user)
+    # Ended or started on another device: the bar on every page follows what is true.
+    remember_running_patrol(request, patrol.pk if patrol else None)
     if patrol is None:
         return render(
             request,
@@ -167,14 +175,51 @@ def patrol_end(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("grids:patrol")
+    remember_running_patrol(request, None)
     messages.success(request, _("Patrol ended."))
-    return redirect("grids:patrol-list")
+    return redirect("grids:patrol-detail", pk=patrol.pk)
 
 
 @login_required
 def patrol_list(request: AuthedHttpRequest) -> HttpResponse:
-    page = Paginator(selectors.patrol_list(request.user), 20).get_page(request.GET.get("page"))
-    return render(request, "grids/patrol_list.html", {"page": page})
+    """Patrols the viewer may see, newest first; ``?worker=`` narrows to one
+    worker's history (an id outside the viewer's scope finds nothing)."""
+    worker = request.GET.get("worker", "")
+    worker_id = int(worker) if worker.isdigit() and len(worker) < 10 else None
+    rows = selectors.patrol_list(request.user, worker=worker_id)
+    page = Paginator(rows, 20).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "grids/patrol_list.html",
+        {
+            "page": page,
+            "worker_id": worker_id,
+            # Whose history this is, from the page itself: no query for the name.
+            "worker_name": str(page[0].worker) if worker_id and len(page) else "",
+        },
+    )
+
+
+@login_required
+def patrol_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """The record of one patrol: check-ins with notes and places, buildings
+    missed, hazards found."""
+    patrol = get_object_or_404(
+        Patrol.objects.visible_to(request.user).select_related("grid__community", "worker"),
+        pk=pk,
+    )
+    return render(
+        request,
+        "grids/patrol_detail.html",
+        {
+            "record": selectors.patrol_record(patrol),
+            "patrol": patrol,
+            "running": patrol.status == PatrolStatus.IN_PROGRESS,
+            "can_continue": (
+                patrol.status == PatrolStatus.IN_PROGRESS and patrol.worker_id == request.user.pk
+            ),
+        },
+    )
 
 
 @login_required
@@ -286,9 +331,24 @@ def hazard_photo(request: AuthedHttpRequest, pk: int, size: str) -> FileResponse
 # --- Work log ------------------------------------------------------------------------
 
 
+# Months before this are no month of the portal's (and year 1 has no month before it).
+FIRST_MONTH = date(2000, 1, 1)
+
+
+def _month(value: str, today: date) -> date:
+    """``YYYY-MM`` from the query string, or this month (never a month to come)."""
+    try:
+        month = datetime.strptime(value, "%Y-%m").date()
+    except ValueError:
+        return today.replace(day=1)
+    if month < FIRST_MONTH:
+        return today.replace(day=1)
+    return min(month, today.replace(day=1))
+
+
 @login_required
 def work_log(request: AuthedHttpRequest) -> HttpResponse:
-    """Log the day's work, and see this month's tally per worker and kind."""
+    """Log the day's work, and see a month's tally of the five kinds per worker."""
     today = timezone.localdate()
     form = WorkLogForm(request.POST or None, user=request.user, initial={"done_on": today})
     if request.method == "POST" and form.is_valid():
@@ -299,7 +359,9 @@ def work_log(request: AuthedHttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Logged."))
             return redirect("grids:work-log")
-    month_start = today.replace(day=1)
+    month = _month(request.GET.get("month", ""), today)
+    previous = (month - timedelta(days=1)).replace(day=1)
+    following = selectors.month_bounds(month)[1]
     return render(
         request,
         "grids/work_log.html",
@@ -307,8 +369,10 @@ def work_log(request: AuthedHttpRequest) -> HttpResponse:
             "form": form,
             "can_log": form.fields["grid"].queryset.exists(),  # type: ignore[attr-defined]
             "categories": WorkCategory.labels,
-            "tally": selectors.worklog_tally(request.user, month_start, today),
-            "month_start": month_start,
+            "tally": selectors.work_tally(request.user, month),
+            "month": month,
+            "previous": previous,
+            "following": following if following <= today else None,
             "recent": selectors.worklog_recent(request.user)[:20],
         },
     )

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from community.models import DESCRIPTION_LENGTH, NOTE_LENGTH, TimeStampedModel, User
 from grids.models.people import Resident
@@ -36,11 +37,31 @@ class WorkerRecordQuerySet(models.QuerySet[Any]):
     worker, and whole to the community's secretary and the street above it."""
 
     def visible_to(self, user: User | AnonymousUser) -> WorkerRecordQuerySet:
+        return self.of_workers_under(user)
+
+    def of_workers_under(self, user: User | AnonymousUser) -> WorkerRecordQuerySet:
+        """The person's own records, and those of the communities they lead:
+        whose work they answer for (the work tally counts these)."""
         if not user.is_authenticated:
             return self.none()
         if user.is_system_admin:
             return self.all()
         return self.filter(Q(worker=user) | Q(grid__community__in=_led_communities(user)))
+
+
+class PatrolQuerySet(WorkerRecordQuerySet):
+    def visible_to(self, user: User | AnonymousUser) -> PatrolQuerySet:
+        """As other records, and also to the grid's other staff (its party-group
+        leader and cadre read the worker's rounds of their grid; only the worker
+        checks in or ends one, which the services check)."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_system_admin:
+            return self.all()
+        staffed = Grid.objects.filter(staff__user=user).values("pk")
+        return self.filter(
+            Q(worker=user) | Q(grid__in=staffed) | Q(grid__community__in=_led_communities(user))
+        )
 
 
 class Patrol(TimeStampedModel):
@@ -65,7 +86,7 @@ class Patrol(TimeStampedModel):
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True, editable=False)
     summary = models.TextField(_("summary"), max_length=DESCRIPTION_LENGTH, blank=True)
 
-    objects = WorkerRecordQuerySet.as_manager()
+    objects = PatrolQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("patrol")
@@ -155,6 +176,12 @@ class HazardQuerySet(models.QuerySet["Hazard"]):
     def visible_to(self, user: User | AnonymousUser) -> HazardQuerySet:
         """Hazards at the buildings a person may see."""
         return self.filter(building__in=Building.objects.visible_to(user).values("pk"))
+
+    def of_workers_under(self, user: User) -> HazardQuerySet:
+        """Hazards the person reported, and those in the communities they lead."""
+        if user.is_system_admin:
+            return self.all()
+        return self.filter(Q(reported_by=user) | Q(building__community__in=_led_communities(user)))
 
 
 class Hazard(TimeStampedModel):
@@ -268,13 +295,18 @@ class HazardPhoto(models.Model):
 
 
 class WorkCategory(models.TextChoices):
-    """The day's work besides patrols and visits, by the "five diligences"."""
+    """The "five diligences" (五勤) of the reports: 勤巡查、勤防范、勤说事、勤走访、勤服务.
 
-    ERRAND = "errand", _("Errand for a resident")
-    POLICY_TALK = "policy_talk", _("Policy talk")
-    ON_THE_SPOT_MEDIATION = "mediation", _("Mediation on the spot")
-    PREVENTION = "prevention", _("Prevention and safety advice")
-    OTHER = "other", _("Other service")
+    The work tally counts a patrol as PATROL, a home visit as VISIT and a hazard
+    reported as PREVENT, besides the log's entries; the log is for the rest of the
+    day's work (a night look at the bike shed, a talk at the gate, an errand).
+    """
+
+    PATROL = "patrol", pgettext_lazy("five diligences", "Patrol")
+    PREVENT = "prevent", pgettext_lazy("five diligences", "Prevent")
+    TALK = "talk", pgettext_lazy("five diligences", "Talk things through")
+    VISIT = "visit", pgettext_lazy("five diligences", "Visit")
+    SERVE = "serve", pgettext_lazy("five diligences", "Serve")
 
 
 class WorkLogEntry(TimeStampedModel):

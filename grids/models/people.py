@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from community.models import DESCRIPTION_LENGTH, Community, TimeStampedModel, User, phone_validator
-from grids.models.places import Building, Household
+from grids.models.places import Building, Household, _led_communities
 
 # --- Residents -----------------------------------------------------------------------
 
@@ -160,6 +160,15 @@ class VisitQuerySet(models.QuerySet["Visit"]):
     def visible_to(self, user: User | AnonymousUser) -> VisitQuerySet:
         """Visits to the residents a person may see."""
         return self.filter(resident__in=Resident.objects.visible_to(user).values("pk"))
+
+    def of_workers_under(self, user: User) -> VisitQuerySet:
+        """The person's own visits, and those in the communities they lead."""
+        if user.is_system_admin:
+            return self.all()
+        return self.filter(
+            Q(worker=user)
+            | Q(resident__household__unit__building__community__in=_led_communities(user))
+        )
 
 
 class Visit(TimeStampedModel):

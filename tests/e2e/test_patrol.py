@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from grids.models import Hazard, PatrolCheckIn
-from tests.e2e.test_sign_in import PHONE, _no_sideways_scroll, _sign_in
+from tests.e2e.test_sign_in import NARROW, PHONE, _no_sideways_scroll, _sign_in
 from tests.photos import phone_jpeg
 
 pytestmark = pytest.mark.e2e
@@ -42,7 +42,7 @@ def test_grid_worker_walks_a_patrol_with_a_hazard_photo_and_a_due_visit(
     expect(page.locator("main")).to_contain_text("已在1号楼签到")
     screenshot(page, "checked-in")
 
-    check_in = PatrolCheckIn.objects.get()
+    check_in = PatrolCheckIn.objects.get(patrol__status="in_progress")  # the demo's have ended
     assert check_in.note == "单元门口有飞线充电"
     assert check_in.latitude == Decimal("35.405123")
     assert check_in.longitude == Decimal("116.587456")
@@ -60,13 +60,35 @@ def test_grid_worker_walks_a_patrol_with_a_hazard_photo_and_a_due_visit(
     expect(page.get_by_test_id("hazard-photo")).to_have_count(1)
     assert _no_sideways_scroll(page)
     screenshot(page, "hazard")
-    hazard = Hazard.objects.get(patrol__isnull=False)
-    assert hazard.patrol is not None  # found on this patrol
+    hazard = Hazard.objects.get(description="三楼窗口飞线给电动车充电")
+    assert hazard.patrol == check_in.patrol  # found on this patrol
     assert hazard.building.number == 1
 
-    page.goto(f"{live_server.url}/grids/patrol/")
+    # Back to the running patrol in one tap, from the hazard's page (at 360 px too).
+    page.set_viewport_size(NARROW)
+    expect(page.get_by_test_id("continue-patrol")).to_be_visible()
+    assert page.get_by_test_id("continue-patrol").bounding_box()["height"] >= 44
+    assert _no_sideways_scroll(page)
+    screenshot(page, "patrol-bar-360")
+    page.get_by_test_id("continue-patrol").click()
     page.get_by_test_id("end-patrol").click()
     expect(page.locator("main")).to_contain_text("巡查已结束")
+    # The patrol's record: the check-in with its place, the hazard found on it.
+    expect(page.get_by_test_id("check-in")).to_have_count(1)
+    expect(page.get_by_test_id("check-in-place")).to_have_text("35.405123, 116.587456")
+    expect(page.get_by_test_id("patrol-hazard")).to_have_count(1)
+    expect(page.get_by_test_id("continue-patrol")).to_have_count(0)
+    assert _no_sideways_scroll(page)
+    screenshot(page, "record-360")
+    page.set_viewport_size(PHONE)
+
+    # The month's five diligences, the patrol just walked among them.
+    page.goto(f"{live_server.url}/grids/log/")
+    expect(page.get_by_test_id("tally-row")).to_have_count(1)
+    for size in (NARROW, PHONE):
+        page.set_viewport_size(size)
+        assert _no_sideways_scroll(page)
+    screenshot(page, "work-log")
 
     # Then the visits due today: record one.
     page.goto(f"{live_server.url}/")

@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.db.models import Sum
+from django.urls import reverse
+from django.utils import timezone
 
-from grids.models import Building, Facility, Grid, GridKind, Household, Notice, Resident
+from community.models import User
+from grids.demo_fieldwork import DAYS
+from grids.models import (
+    Building,
+    Facility,
+    Grid,
+    GridKind,
+    Hazard,
+    HazardStatus,
+    Household,
+    Notice,
+    Patrol,
+    PatrolCheckIn,
+    PatrolStatus,
+    PhotoStage,
+    Resident,
+    WorkCategory,
+    WorkLogEntry,
+)
+from grids.selectors import work_tally
 from grids.selectors_notices import notices_for
 
 pytestmark = pytest.mark.django_db
@@ -66,3 +88,68 @@ def test_the_demo_resident_sees_the_community_notices_but_not_building_11s(seede
         "疫苗接种：社区卫生室每三天一次，9:00–17:00",
         "新增电动车充电桩 85 个",
     ]
+
+
+# --- Four weeks of field work ----------------------------------------------------------
+
+
+def test_every_basic_grid_was_patrolled_over_the_last_weeks_at_all_its_buildings(seeded):
+    since = timezone.now() - timedelta(days=DAYS + 1)
+    for grid in Grid.objects.filter(kind=GridKind.BASIC):
+        patrols = Patrol.objects.filter(grid=grid)
+        assert patrols.count() >= 12, grid  # most weekdays of four weeks
+        assert not patrols.filter(status=PatrolStatus.IN_PROGRESS).exists()
+        assert not patrols.filter(started_at__lt=since).exists()
+        assert not patrols.filter(started_at__gt=timezone.now()).exists()
+        visited = set(
+            PatrolCheckIn.objects.filter(patrol__grid=grid).values_list("building", flat=True)
+        )
+        assert visited == set(grid.buildings.values_list("pk", flat=True))
+    check_ins = PatrolCheckIn.objects.filter(patrol__grid__community__name=YUJING)
+    assert check_ins.filter(latitude__isnull=False).count() > check_ins.count() // 2
+    assert check_ins.exclude(note="").exists()
+    # Each check-in lies within its patrol.
+    for patrol in Patrol.objects.filter(grid__community__name=YUJING)[:20]:
+        for check_in in patrol.check_ins.all():
+            assert patrol.started_at <= check_in.at <= patrol.ended_at
+
+
+def test_the_work_log_holds_every_kind_and_the_tally_counts_them(seeded):
+    for community in (YUJING, "京杭佳苑社区"):
+        entries = WorkLogEntry.objects.filter(grid__community__name=community)
+        assert set(entries.values_list("category", flat=True)) == set(WorkCategory.values)
+    shuji = User.objects.get(username="shuji")
+    today = timezone.localdate()
+    # This month or, early in a month, the one before: every worker of her grids counts.
+    month = today.replace(day=1) if today.day > 7 else (today.replace(day=1) - timedelta(days=1))
+    tally = {t.worker.username: t for t in work_tally(shuji, month)}
+    assert {"wangge", "wangge2", "wangge3"} <= set(tally)
+    kinds = list(WorkCategory.values)
+    for worker in ("wangge", "wangge2", "wangge3"):
+        assert tally[worker].counts[kinds.index("patrol")] > 0  # the patrols counted
+    # and the home visits of the demo, as 勤走访
+    assert sum(tally[w].counts[kinds.index("visit")] for w in ("wangge", "wangge2", "wangge3"))
+
+
+def test_hazards_were_found_on_patrols_with_photos_and_some_were_fixed(demo_module, seeded):
+    hazards = Hazard.objects.filter(building__community__name=YUJING, patrol__isnull=False)
+    assert hazards.count() == 5
+    assert hazards.filter(status=HazardStatus.FIXED).count() == 2
+    for hazard in hazards:
+        assert hazard.patrol.check_ins.filter(building=hazard.building).exists()
+        photos = list(hazard.photos.all())
+        assert PhotoStage.FOUND in {p.stage for p in photos}
+        for photo in photos:
+            assert (demo_module.media / photo.image.name).is_file()
+            assert photo.width > 0
+    for hazard in hazards.filter(status=HazardStatus.FIXED):
+        assert hazard.photos.filter(stage=PhotoStage.FIXED).exists()
+        assert hazard.created_at < hazard.fixed_at <= timezone.now()
+
+
+def test_the_secretary_opens_a_patrol_record_from_the_demo(client, seeded):
+    client.force_login(User.objects.get(username="shuji"))
+    patrol = Hazard.objects.filter(building__community__name=YUJING, patrol__isnull=False)[0].patrol
+    page = client.get(reverse("grids:patrol-detail", args=[patrol.pk])).content.decode()
+    assert 'data-testid="check-in"' in page
+    assert 'data-testid="patrol-hazard"' in page

@@ -7,11 +7,12 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from community.errors import Conflict, DomainError, NotAllowed
 from grids.models import Patrol, PatrolCheckIn, PatrolStatus
 from grids.selectors import week_coverage
-from grids.services import patrol_check_in, patrol_end, patrol_start
+from grids.services import hazard_report, patrol_check_in, patrol_end, patrol_start
 from tests.conftest import SHANGHAI
 from tests.grids.factories import BuildingFactory
 
@@ -169,7 +170,8 @@ def test_the_patrol_page_walks_start_check_in_end(client, gw):
     response = client.post(
         reverse("grids:patrol-end", args=[patrol.pk]), {"summary": "正常"}, follow=True
     )
-    assert response.request["PATH_INFO"] == reverse("grids:patrol-list")
+    # Ending shows the record of the patrol just walked.
+    assert response.request["PATH_INFO"] == reverse("grids:patrol-detail", args=[patrol.pk])
     assert "巡查已结束" in response.content.decode()
 
 
@@ -305,3 +307,206 @@ def test_api_patrol_list_query_count(client, gw, django_assert_num_queries):
         data = client.get("/api/v1/patrols/").json()
     assert data["count"] == 30
     assert len(data["results"]) == 20
+
+
+# --- The patrol record -----------------------------------------------------------------
+
+
+def _walked(gw, time_machine) -> Patrol:
+    """worker_1's patrol of grid 1 on Monday morning: building 1 with a note and a
+    place, building 3 without a place, building 4 missed; a hazard found on it."""
+    extra = BuildingFactory(grid=gw.grid_1, community=gw.grid_1.community, number=3)
+    BuildingFactory(grid=gw.grid_1, community=gw.grid_1.community, number=4)
+    time_machine.move_to(datetime(2026, 11, 23, 9, tzinfo=SHANGHAI))
+    patrol = patrol_start(worker=gw.worker_1, grid=gw.grid_1)
+    patrol_check_in(
+        patrol=patrol,
+        actor=gw.worker_1,
+        building=gw.building_1,
+        note="单元门口有飞线充电",
+        latitude=Decimal("35.405123"),
+        longitude=Decimal("116.587456"),
+    )
+    hazard_report(
+        actor=gw.worker_1,
+        building=gw.building_1,
+        kind="flying_wire",
+        description="三楼窗口飞线给电动车充电",
+        patrol=patrol,
+    )
+    time_machine.move_to(datetime(2026, 11, 23, 9, 20, tzinfo=SHANGHAI))
+    patrol_check_in(patrol=patrol, actor=gw.worker_1, building=extra)
+    time_machine.move_to(datetime(2026, 11, 23, 9, 45, tzinfo=SHANGHAI))
+    return patrol_end(patrol=patrol, actor=gw.worker_1, summary="一处飞线已上报")
+
+
+def test_the_record_shows_check_ins_notes_places_missed_buildings_and_hazards(
+    client, gw, time_machine
+):
+    patrol = _walked(gw, time_machine)
+    client.force_login(gw.worker_1)
+    page = client.get(reverse("grids:patrol-detail", args=[patrol.pk])).content.decode()
+    check_ins = page.split('data-testid="check-in"')[1:]
+    assert len(check_ins) == 2
+    assert "09:00" in check_ins[0]
+    assert "1号楼" in check_ins[0]
+    assert "单元门口有飞线充电" in check_ins[0]
+    # The place as text, and a geo: link the phone's own map opens (no map tiles).
+    assert 'href="geo:35.405123,116.587456"' in check_ins[0]
+    assert "35.405123, 116.587456" in check_ins[0]
+    assert "3号楼" in check_ins[1]
+    assert "geo:" not in check_ins[1]
+    assert "4号楼" in page.split('data-testid="patrol-missed"')[1].split("</p>")[0]
+    assert page.count('data-testid="patrol-hazard"') == 1
+    assert "三楼窗口飞线给电动车充电" in page
+    assert "一处飞线已上报" in page.split('data-testid="patrol-summary"')[1]
+    assert 'data-testid="continue-this-patrol"' not in page  # it has ended
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("worker_1", 200),  # the owner
+        ("party_leader_1", 200),  # staff of the same grid read the worker's rounds
+        ("secretary_x", 200),  # the community's secretary
+        ("dispatcher", 200),  # the street above the community
+        ("worker_2", 404),  # another grid's worker
+        ("officer", 404),  # an overlay grid over another building
+        ("secretary_y", 404),  # another community
+        ("tenant", 404),  # a resident
+    ],
+)
+def test_the_record_is_seen_by_the_owner_and_those_above_and_no_one_else(
+    client, gw, time_machine, who, status
+):
+    patrol = _walked(gw, time_machine)
+    client.force_login(getattr(gw, who) if who != "tenant" else gw.tenant.user)
+    assert client.get(reverse("grids:patrol-detail", args=[patrol.pk])).status_code == status
+
+
+def test_the_record_page_query_count_does_not_grow(
+    client, gw, time_machine, django_assert_num_queries
+):
+    for n in range(10):
+        BuildingFactory(grid=gw.grid_1, community=gw.grid_1.community, number=10 + n)
+    time_machine.move_to(datetime(2026, 11, 23, 9, tzinfo=SHANGHAI))
+    patrol = patrol_start(worker=gw.worker_1, grid=gw.grid_1)
+    for n, building in enumerate(gw.grid_1.buildings.order_by("number")):
+        time_machine.move_to(datetime(2026, 11, 23, 9, n * 2, tzinfo=SHANGHAI))
+        patrol_check_in(patrol=patrol, actor=gw.worker_1, building=building, note=f"正常{n}")
+        if n % 3 == 0:
+            hazard_report(
+                actor=gw.worker_1, building=building, kind="other", description="x", patrol=patrol
+            )
+    client.force_login(gw.secretary_x)
+    # session, user, memberships; the patrol with grid, community and worker;
+    # its check-ins with buildings; the grid's buildings; its hazards with
+    # building and unit; unread count
+    with django_assert_num_queries(8):
+        page = client.get(reverse("grids:patrol-detail", args=[patrol.pk])).content.decode()
+    assert page.count('data-testid="check-in"') == 11
+    assert page.count('data-testid="patrol-hazard"') == 4
+
+
+def test_the_record_is_reached_from_the_list_the_coverage_the_history_and_the_hazard(
+    client, gw, time_machine
+):
+    patrol = _walked(gw, time_machine)
+    record = reverse("grids:patrol-detail", args=[patrol.pk])
+    client.force_login(gw.secretary_x)
+    listing = client.get(reverse("grids:patrol-list")).content.decode()
+    assert f'href="{record}"' in listing
+    coverage = client.get(reverse("grids:coverage")).content.decode()
+    assert f'href="{record}"' in coverage
+    history = client.get(reverse("grids:patrol-list"), {"worker": gw.worker_1.pk})
+    assert f'href="{record}"' in history.content.decode()
+    assert str(gw.worker_1) in history.content.decode().split("<h1")[1].split("</h1>")[0]
+    hazard = patrol.hazards.get()
+    detail = client.get(reverse("grids:hazard-detail", args=[hazard.pk])).content.decode()
+    assert f'href="{record}"' in detail
+
+
+def test_a_workers_history_holds_only_their_patrols_within_scope(client, gw):
+    for _ in range(3):
+        patrol_end(patrol=patrol_start(worker=gw.worker_1, grid=gw.grid_1), actor=gw.worker_1)
+    patrol_end(patrol=patrol_start(worker=gw.worker_2, grid=gw.grid_2), actor=gw.worker_2)
+    url = reverse("grids:patrol-list")
+    client.force_login(gw.secretary_x)
+    assert (
+        client.get(url, {"worker": gw.worker_2.pk}).content.decode().count('data-testid="patrol"')
+        == 1
+    )
+    client.force_login(gw.worker_2)
+    # Another worker's history reads as an empty one, not as theirs.
+    assert (
+        'data-testid="patrol"' not in client.get(url, {"worker": gw.worker_1.pk}).content.decode()
+    )
+    for junk in ("abc", "-1", "9" * 40):
+        assert client.get(url, {"worker": junk}).status_code == 200
+
+
+# --- The running patrol, one tap away -----------------------------------------------
+
+# 继续巡查 (read from the catalogue: the msgid is new on this branch).
+with translation.override("zh-hans"):
+    CONTINUE = translation.gettext("Continue patrol")
+
+
+def test_a_running_patrol_is_one_tap_from_every_page_and_gone_when_it_ends(client, gw):
+    client.force_login(gw.worker_1)
+    assert (
+        'data-testid="continue-patrol"'
+        not in client.get(reverse("grids:hazard-list")).content.decode()
+    )
+    client.post(reverse("grids:patrol"), {"grid": gw.grid_1.pk})
+    patrol = Patrol.objects.get(worker=gw.worker_1)
+    for name in ("grids:hazard-new", "grids:visits", "grids:work-log", "grids:resident-list"):
+        page = client.get(reverse(name)).content.decode()
+        bar = page.split('data-testid="continue-patrol"')
+        assert len(bar) == 2, name
+        assert f'href="{reverse("grids:patrol")}"' in bar[0].rsplit("<a", 1)[1]
+        assert CONTINUE in bar[1].split("</a>")[0]
+    # Not on the patrol page itself.
+    assert (
+        'data-testid="continue-patrol"' not in client.get(reverse("grids:patrol")).content.decode()
+    )
+    # The home page says so too, straight to the running patrol.
+    home = client.get("/", follow=True).content.decode()
+    link = home.split('data-testid="patrol-link"')[0].rsplit("<a", 1)[1]
+    assert reverse("grids:patrol") in link
+    assert CONTINUE in home.split('data-testid="patrol-link"')[1].split("</a>")[0]
+
+    client.post(reverse("grids:patrol-end", args=[patrol.pk]), {"summary": ""})
+    assert (
+        'data-testid="continue-patrol"'
+        not in client.get(reverse("grids:hazard-list")).content.decode()
+    )
+
+
+def test_a_patrol_ended_elsewhere_takes_the_bar_down_on_the_next_tap(client, gw):
+    client.force_login(gw.worker_1)
+    client.post(reverse("grids:patrol"), {"grid": gw.grid_1.pk})
+    patrol_end(patrol=Patrol.objects.get(worker=gw.worker_1), actor=gw.worker_1)  # the API
+    assert 'data-testid="continue-patrol"' in client.get(reverse("grids:visits")).content.decode()
+    assert "开始巡查" in client.get(reverse("grids:patrol")).content.decode()
+    assert (
+        'data-testid="continue-patrol"' not in client.get(reverse("grids:visits")).content.decode()
+    )
+
+
+def test_a_patrol_started_elsewhere_shows_the_bar_once_the_patrol_page_was_opened(client, gw):
+    patrol_start(worker=gw.worker_1, grid=gw.grid_1)  # from the app
+    client.force_login(gw.worker_1)
+    client.get(reverse("grids:patrol"))
+    assert 'data-testid="continue-patrol"' in client.get(reverse("grids:visits")).content.decode()
+
+
+def test_an_unfinished_patrols_record_offers_to_continue_it_to_its_worker_only(client, gw):
+    patrol = patrol_start(worker=gw.worker_1, grid=gw.grid_1)
+    record = reverse("grids:patrol-detail", args=[patrol.pk])
+    client.force_login(gw.worker_1)
+    page = client.get(record).content.decode()
+    assert 'data-testid="continue-this-patrol"' in page
+    assert "1号楼" in page.split('data-testid="patrol-missed"')[1]  # still to check in
+    client.force_login(gw.secretary_x)
+    assert 'data-testid="continue-this-patrol"' not in client.get(record).content.decode()
