@@ -54,6 +54,42 @@ class DayField(forms.DateField):
             )
 
 
+class _ClassOnEachChoice:
+    """Radios or checkboxes: Bootstrap's class on each choice's input, never on the
+    list's wrapper. Given to the widget, ``{{ field }}`` puts it on the wrapper too,
+    and ``form-check-input`` there makes the whole list a 1 em box whose labels
+    stand in one-character columns over the next fields."""
+
+    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option: dict[str, Any] = super().create_option(*args, **kwargs)  # type: ignore[misc]
+        option["attrs"]["class"] = "form-check-input"
+        return option
+
+
+# Django's own names: a template tells the widgets apart by ``field.widget_type``,
+# the class name lowercased ("checkboxselectmultiple", "radioselect").
+class CheckboxSelectMultiple(_ClassOnEachChoice, forms.CheckboxSelectMultiple):
+    pass
+
+
+class RadioSelect(_ClassOnEachChoice, forms.RadioSelect):
+    pass
+
+
+def _per_choice(
+    widget: forms.RadioSelect | forms.CheckboxSelectMultiple,
+) -> forms.RadioSelect | forms.CheckboxSelectMultiple:
+    """The same list of radios or checkboxes, classed on each choice (see above)."""
+    if isinstance(widget, _ClassOnEachChoice):
+        return widget
+    kind = (
+        CheckboxSelectMultiple if isinstance(widget, forms.CheckboxSelectMultiple) else RadioSelect
+    )
+    classed = kind(attrs=widget.attrs, choices=widget.choices)
+    classed.is_required = widget.is_required
+    return classed
+
+
 class StyledForm(forms.Form):
     """Bootstrap classes on every widget, so templates render fields in one loop."""
 
@@ -63,9 +99,12 @@ class StyledForm(forms.Form):
             widget = field.widget
             if isinstance(widget, forms.HiddenInput):
                 continue
-            if isinstance(
-                widget, forms.RadioSelect | forms.CheckboxInput | forms.CheckboxSelectMultiple
-            ):
+            if isinstance(widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
+                # Set before the form narrows the choices: a ModelChoiceField's new
+                # queryset goes to the widget it has then.
+                field.widget = _per_choice(widget)
+                continue
+            if isinstance(widget, forms.CheckboxInput):
                 css = "form-check-input"
             elif isinstance(widget, forms.Select):
                 css = "form-select"

@@ -7,6 +7,7 @@ from datetime import date
 from django.core.exceptions import BadRequest
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django_htmx.middleware import HtmxDetails
 from rest_framework.exceptions import NotAuthenticated
 from rest_framework.request import Request
 
@@ -17,6 +18,7 @@ class AuthedHttpRequest(HttpRequest):
     """What a ``@login_required`` view receives: ``user`` is a real person."""
 
     user: User
+    htmx: HtmxDetails  # django_htmx's middleware: is this an htmx request
 
 
 def api_user(request: Request) -> User:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
+from django.core import signing
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
+from django.utils import timezone
 
 from community.models import (
     ROLE_PRIORITY,
@@ -14,10 +17,12 @@ from community.models import (
     Department,
     Membership,
     Notification,
+    PhotoDraftPhoto,
     Role,
     Street,
     User,
 )
+from community.models.drafts import PHOTO_DRAFT_LIFETIME, PHOTO_DRAFT_SALT
 
 
 def account_for_phone(phone: str) -> User | None:
@@ -138,3 +143,22 @@ def latest_notifications(user: User, limit: int = 5) -> list[Notification]:
 
 def communities_with_street(user: User | AnonymousUser) -> QuerySet[Community]:
     return Community.objects.visible_to(user).select_related("street")
+
+
+def photo_draft_photo(*, token: str, pk: int, viewer: User | AnonymousUser) -> bytes | None:
+    """One kept photo (see community.models.drafts) for whoever holds its draft's
+    signed token: the draft's owner, or anyone for a draft made without an account."""
+    try:
+        value = uuid.UUID(hex=signing.Signer(salt=PHOTO_DRAFT_SALT).unsign(token))
+    except (signing.BadSignature, ValueError):
+        return None
+    owners = Q(draft__owner__isnull=True)
+    if viewer.is_authenticated:
+        owners |= Q(draft__owner=viewer)
+    row = (
+        PhotoDraftPhoto.objects.filter(owners, pk=pk, draft__token=value)
+        .filter(draft__created_at__gte=timezone.now() - PHOTO_DRAFT_LIFETIME)
+        .only("data")
+        .first()
+    )
+    return bytes(row.data) if row is not None else None

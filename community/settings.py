@@ -402,6 +402,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "petitions.sweep_poster_drafts",
         "schedule": 3600.0,
     },
+    # Photos kept with a refused form (hazard, request, poster) left unsent for a day.
+    "sweep-photo-drafts": {
+        "task": "community.tasks.sweep_photo_drafts",
+        "schedule": 3600.0,
+    },
     "watch-petition-deadlines": {
         "task": "petitions.watch_deadlines",
         "schedule": 60.0,

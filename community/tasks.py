@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from community.services import notifications_deliver, notifications_sweep
+from community.services import notifications_deliver, notifications_sweep, photo_drafts_sweep
 
 
 @shared_task(name="community.tasks.deliver_notifications", ignore_result=True)
@@ -27,3 +27,9 @@ def deliver_notification(notification_id: int) -> None:
 def sweep_notifications() -> int:
     """Beat job: hand rows still owed a delivery to the workers again."""
     return len(notifications_sweep())
+
+
+@shared_task(name="community.tasks.sweep_photo_drafts", ignore_result=True)
+def sweep_photo_drafts() -> int:
+    """Beat, hourly: photos kept with a form left unsent for a day go."""
+    return photo_drafts_sweep()

@@ -10,6 +10,7 @@ from rest_framework.routers import DefaultRouter
 
 from community import api, views
 from community.views import accounts
+from community.views import photos as kept_photos
 from grids import api as grids_api
 from petitions import api as petitions_api
 from petitions import views as petitions_views
@@ -74,6 +75,8 @@ urlpatterns = [
     path("requests/", include("petitions.urls")),
     path("mediation/", include("mediation.urls")),
     path("volunteers/", include("volunteers.urls")),
+    # The thumbnail of a photo kept with a refused form (hazard, request, poster report).
+    path("photos/kept/<str:token>/<int:pk>/", kept_photos.kept_photo, name="kept-photo"),
     path("notifications/", views.notification_list, name="notification-list"),
     path("notifications/bell/", views.notification_bell, name="notification-bell"),
     path("notifications/<int:pk>/open/", views.notification_open, name="notification-open"),

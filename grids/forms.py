@@ -117,13 +117,29 @@ class VisitForm(forms.Form):
     card_left = forms.BooleanField(label=_("Contact card left"), required=False)
 
 
-class HazardForm(forms.Form):
-    building = forms.ModelChoiceField(label=_("Building"), queryset=Building.objects.none())
+class HazardForm(StyledForm):
+    """Where and what: the unit and facility lists follow the chosen building.
+
+    The building's select asks the page (htmx) for its units and facilities
+    when it changes; without JavaScript, before a building is chosen, every
+    unit is listed under its building, and a unit of another building is
+    refused with a message saying so.
+    """
+
+    building = forms.ModelChoiceField(
+        label=_("Building"), queryset=Building.objects.none(), empty_label="—"
+    )
     unit = forms.ModelChoiceField(
-        label=_("Unit (optional)"), queryset=BuildingUnit.objects.none(), required=False
+        label=_("Unit (optional)"),
+        queryset=BuildingUnit.objects.none(),
+        required=False,
+        empty_label="—",
     )
     facility = forms.ModelChoiceField(
-        label=_("Facility (optional)"), queryset=Facility.objects.none(), required=False
+        label=_("Facility (optional)"),
+        queryset=Facility.objects.none(),
+        required=False,
+        empty_label="—",
     )
     kind = forms.ChoiceField(label=_("Kind"), choices=HazardKind.choices)
     severity = forms.ChoiceField(
@@ -132,26 +148,81 @@ class HazardForm(forms.Form):
     description = forms.CharField(
         label=_("What was found"),
         max_length=DESCRIPTION_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, places_url: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         buildings = buildings_for(user)
-        for name, queryset in (
-            ("building", buildings),
-            (
+        units = (
+            BuildingUnit.objects.filter(building__in=buildings)
+            .select_related("building")
+            .order_by("building__community_id", "building__number", "number")
+        )
+        facilities = (
+            Facility.objects.filter(unit__building__in=buildings)
+            .select_related("unit__building")
+            .order_by("unit__building__community_id", "unit__building__number", "unit__number")
+        )
+        limit_choices(self, "building", buildings)
+        limit_choices(self, "unit", units)
+        limit_choices(self, "facility", facilities)
+        if places_url:
+            # Choosing a building swaps in its units and facilities (#hazard-place).
+            self.fields["building"].widget.attrs.update(
+                {"hx-get": places_url, "hx-target": "#hazard-place", "hx-swap": "innerHTML"}
+            )
+        # What is shown, not what is accepted: a unit of another building stays
+        # a valid choice here so that clean() can say what is wrong with it.
+        chosen = self._chosen_building(buildings)
+        if chosen is not None:
+            units = units.filter(building=chosen)
+            facilities = facilities.filter(unit__building=chosen)
+        self.fields["unit"].widget.choices = _by_building(units, lambda u: u.building)
+        self.fields["facility"].widget.choices = _by_building(facilities, lambda f: f.unit.building)
+
+    def _chosen_building(self, buildings: Any) -> Building | None:
+        value = self.data.get("building") if self.is_bound else self.initial.get("building")
+        try:
+            pk = int(str(getattr(value, "pk", value)))
+        except ValueError:
+            return None
+        return buildings.filter(pk=pk).first()
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        building = data.get("building")
+        if building is None:
+            return data
+        unit = data.get("unit")
+        if unit is not None and unit.building_id != building.pk:
+            self.add_error(
                 "unit",
-                BuildingUnit.objects.filter(building__in=buildings).select_related("building"),
-            ),
-            (
+                _("%(unit)s is not in %(building)s: choose one of its units, or none.")
+                % {"unit": unit, "building": building},
+            )
+        facility = data.get("facility")
+        if facility is not None and facility.unit.building_id != building.pk:
+            self.add_error(
                 "facility",
-                Facility.objects.filter(unit__building__in=buildings).select_related(
-                    "unit__building"
-                ),
-            ),
-        ):
-            limit_choices(self, name, queryset)
+                _("%(facility)s is not at %(building)s: choose one of its own, or none.")
+                % {"facility": facility, "building": building},
+            )
+        return data
+
+
+def _by_building(rows: Any, building_of: Any) -> list[Any]:
+    """Select choices: one building's rows as they are, several grouped by building."""
+    rows = list(rows)
+    buildings = {building_of(r).pk for r in rows}
+    if len(buildings) <= 1:
+        return [("", "—"), *((r.pk, str(r)) for r in rows)]
+    groups: dict[int, tuple[str, list[tuple[int, str]]]] = {}
+    for r in rows:
+        b = building_of(r)
+        groups.setdefault(b.pk, (str(b), []))[1].append((r.pk, str(r)))
+    return [("", "—"), *groups.values()]
 
 
 class HazardFixForm(forms.Form):

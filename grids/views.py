@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from community.errors import DomainError
 from community.http import AuthedHttpRequest
 from community.models import User
+from community.views.photos import KeptPhotos, keep_photos
 from grids import printing, selectors, services
 from grids.context_processors import remember_running_patrol
 from grids.forms import (
@@ -268,23 +269,47 @@ def hazard_list(request: AuthedHttpRequest) -> HttpResponse:
     return render(request, "grids/hazard_list.html", {"page": page, "show": show})
 
 
+# Which form the kept photos belong to (community.services.photo_drafts).
+HAZARD_PHOTOS = "grids.hazard"
+
+
 @login_required
 def hazard_new(request: AuthedHttpRequest) -> HttpResponse:
-    form = HazardForm(request.POST or None, user=request.user, initial=request.GET.dict())
-    if request.method == "POST" and form.is_valid():
-        try:
-            hazard = services.hazard_report(
-                actor=request.user,
-                photos=request.FILES.getlist("photos"),
-                patrol=selectors.current_patrol(request.user),
-                **form.cleaned_data,
-            )
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, _("Hazard recorded."))
-            return redirect("grids:hazard-detail", pk=hazard.pk)
-    return render(request, "grids/hazard_form.html", {"form": form})
+    """Report a hazard. Photos chosen are kept across a refusal (shown, removable,
+    sent with the form once it is right); choosing a building (htmx) brings its
+    units and facilities."""
+    form = HazardForm(
+        request.POST or None,
+        user=request.user,
+        initial=request.GET.dict(),
+        places_url=reverse("grids:hazard-new"),
+    )
+    if request.htmx and request.method == "GET":
+        return render(request, "grids/_hazard_place.html", {"form": form})
+    kept = KeptPhotos()
+    if request.method == "POST":
+        kept = keep_photos(request, purpose=HAZARD_PHOTOS, owner=request.user)
+        valid = form.is_valid()
+        if kept.error:
+            form.add_error(None, kept.error)
+        elif valid:
+            try:
+                hazard = services.hazard_report(
+                    actor=request.user,
+                    photo_draft=kept.draft,
+                    patrol=selectors.current_patrol(request.user),
+                    **form.cleaned_data,
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("Hazard recorded."))
+                return redirect("grids:hazard-detail", pk=hazard.pk)
+    return render(
+        request,
+        "grids/hazard_form.html",
+        {"form": form, "kept_photos": kept},
+    )
 
 
 @login_required

@@ -31,10 +31,20 @@ def _textarea(rows: int = 3) -> forms.Textarea:
     return forms.Textarea(attrs={"rows": rows})
 
 
+def _category() -> forms.ChoiceField:
+    # No kind chosen for the person: an untouched list filed every matter as the
+    # first kind (a safety hazard), which then went to the wrong desk.
+    return forms.ChoiceField(
+        label=_("What kind of matter"),
+        choices=[("", _("— Please choose —")), *Category.choices],
+        error_messages={"required": _("Choose what kind of matter it is.")},
+    )
+
+
 class IntakeForm(StyledForm):
     """What a resident (or a grid worker for them) says about the matter."""
 
-    category = forms.ChoiceField(label=_("What kind of matter"), choices=Category.choices)
+    category = _category()
     building = forms.ModelChoiceField(label=_("Building"), queryset=Building.objects.none())
     place_note = forms.CharField(
         label=_("Where exactly (optional)"),
@@ -314,20 +324,17 @@ class ListFilterForm(StyledForm):
 class PosterReportForm(StyledForm):
     """Screen 1: what and where (the building is the poster's; photos beside the form)."""
 
-    category = forms.ChoiceField(label=_("What kind of matter"), choices=Category.choices)
+    category = _category()
     unit = forms.ModelChoiceField(
         label=_("Unit (optional)"), queryset=BuildingUnit.objects.none(), required=False
     )
     description = forms.CharField(
         label=_("What is the matter"), max_length=4000, widget=_textarea(4)
     )
-    drop_photos = forms.BooleanField(label=_("Remove the photos kept"), required=False)
 
-    def __init__(self, *args: Any, building: Building, kept_photos: int = 0, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, building: Building, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         limit_choices(self, "unit", building.units.all())
-        if not kept_photos:
-            del self.fields["drop_photos"]
 
 
 class PosterPhoneForm(StyledForm):

@@ -20,7 +20,7 @@ from typing import ClassVar
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -29,6 +29,8 @@ from community.models import (
     Community,
     Department,
     Membership,
+    PhotoDraft,
+    PhotoDraftPhoto,
     Role,
     TimeStampedModel,
     User,
@@ -626,7 +628,8 @@ class PosterDraft(models.Model):
     code (``petitions.services.poster``). The photos are kept in the row
     (cleaned JPEGs, a few hundred kB each) rather than as files: a draft that is
     never finished, or is swept, leaves no file behind. The browser holds only
-    a signed form of ``token``.
+    a signed form of ``token``. The photos are kept as every refused form keeps
+    them (``community.models.PhotoDraft``, made without an owner).
     """
 
     token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -642,6 +645,9 @@ class PosterDraft(models.Model):
     petition = models.OneToOneField(
         Petition, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
+    photo_draft = models.OneToOneField(
+        PhotoDraft, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
@@ -651,17 +657,7 @@ class PosterDraft(models.Model):
     def __str__(self) -> str:
         return f"{self.building_id} · {self.created_at:%Y-%m-%d %H:%M}"
 
-
-class PosterDraftPhoto(models.Model):
-    """One cleaned photo of a draft (see community.images.clean_photo)."""
-
-    draft = models.ForeignKey(PosterDraft, on_delete=models.CASCADE, related_name="photos")
-    data = models.BinaryField()
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
-
-    class Meta:
-        ordering = ["id"]
-
-    def __str__(self) -> str:
-        return f"{self.draft_id} · {self.pk}"
+    @property
+    def photos(self) -> QuerySet[PhotoDraftPhoto]:
+        """The photos kept with the report (none before the first is chosen)."""
+        return PhotoDraftPhoto.objects.filter(draft_id=self.photo_draft_id)

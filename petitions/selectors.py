@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -77,7 +78,61 @@ def likely_duplicates(
     )
     if exclude:
         rows = rows.exclude(pk=exclude)
-    return rows.select_related("building").order_by("-created_at")[:5]
+    return rows.select_related("building", "unit__building").order_by("-created_at")[:5]
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """What the intake form's warning says of a request that may be the same matter.
+
+    Its labels always (kind, building and unit, status, day); its words and a
+    link only when the person filing may open it (their own, or staff in its
+    scope): a neighbour's description is free text about a home and often
+    names someone, so a resident never reads another's (as on the public board).
+    """
+
+    reference: str
+    category: str
+    place: str
+    status: str
+    created_at: datetime
+    mine: bool
+    excerpt: str
+    url: str
+
+
+EXCERPT_LENGTH = 40
+
+
+def duplicates_for(user: User, *, building_id: int, category: str) -> list[Duplicate]:
+    """``likely_duplicates`` as the warning shows them to ``user`` (two queries)."""
+    rows = list(likely_duplicates(building_id=building_id, category=category))
+    if not rows:
+        return []
+    seen = set(
+        Petition.objects.visible_to(user)
+        .filter(pk__in=[p.pk for p in rows])
+        .values_list("pk", flat=True)
+    )
+    out = []
+    for p in rows:
+        may_open = p.pk in seen
+        text = " ".join(p.description.split())
+        if len(text) > EXCERPT_LENGTH:
+            text = text[: EXCERPT_LENGTH - 1] + "…"
+        out.append(
+            Duplicate(
+                reference=p.reference,
+                category=p.get_category_display(),
+                place=str(p.unit) if p.unit is not None else str(p.building),
+                status=p.get_status_display(),
+                created_at=p.created_at,
+                mine=user.pk in (p.requester_id, p.recorded_by_id),
+                excerpt=text if may_open else "",
+                url=reverse("petitions:detail", args=[p.pk]) if may_open else "",
+            )
+        )
+    return out
 
 
 def is_staff_of(user: User, petition: Petition, desks: set[str] | None = None) -> bool:

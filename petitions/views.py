@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from community.errors import Conflict, DomainError
 from community.http import AuthedHttpRequest, day_param, int_param
+from community.views.photos import KeptPhotos, keep_photos
 from grids.models import Duty, Hazard
 from grids.selectors import poster_building
 from grids.selectors_notices import notices_at_building
@@ -90,35 +92,55 @@ def _resident_list(request: AuthedHttpRequest) -> HttpResponse:
     )
 
 
-def _intake(request: AuthedHttpRequest, form: SubmitForm | RecordForm, **extra: Any) -> Any:
-    """File the request from a valid form, or say why not; the duplicates come first."""
+# Which form the kept photos belong to (community.services.photo_drafts).
+REQUEST_PHOTOS = "petitions.request"
+
+
+def _intake(
+    request: AuthedHttpRequest,
+    form: SubmitForm | RecordForm,
+    extra: Callable[[dict[str, Any]], dict[str, Any]],
+) -> tuple[Petition | None, list[selectors.Duplicate], KeptPhotos]:
+    """On a send of the intake form: keep the photos chosen (across any refusal),
+    then file the request from a valid form, or say why not; the duplicates come
+    first. ``extra``: the form's own arguments to the service, from its cleaned
+    data. Returns the request filed (or None), the duplicates to show, and the
+    photos kept for the page."""
+    kept = keep_photos(request, purpose=REQUEST_PHOTOS, owner=request.user)
+    valid = form.is_valid()
+    if kept.error:
+        form.add_error(None, kept.error)
+        return None, [], kept
+    if not valid:
+        return None, [], kept
     data = form.cleaned_data
     building = data["building"]
     earlier = selectors.submitted_with(request.user, data["token"])
     if earlier is not None:
-        return earlier  # a second click on the same form: the request it already made
-    duplicates = list(
-        selectors.likely_duplicates(building_id=building.pk, category=data["category"])
+        return earlier, [], kept  # a second click on the same form: the request it made
+    duplicates = selectors.duplicates_for(
+        request.user, building_id=building.pk, category=data["category"]
     )
     if duplicates and not data.get("confirmed"):
         # Shown once; the form comes back with everything filled in and confirmed=1.
         form.data = form.data.copy()  # type: ignore[attr-defined]  # a QueryDict
         form.data["confirmed"] = "1"  # type: ignore[index]
-        return duplicates
+        return None, duplicates, kept
     try:
-        return services.petition_submit(
+        p = services.petition_submit(
             actor=request.user,
             building=building,
             category=data["category"],
             description=data["description"],
             place_note=data.get("place_note") or "",
-            photos=request.FILES.getlist("photos"),
+            photo_draft=kept.draft,
             token=data["token"],
-            **extra,
+            **extra(data),
         )
     except DomainError as exc:
         form.add_error(None, exc.message)
-        return None
+        return None, [], kept
+    return p, [], kept
 
 
 @login_required
@@ -131,21 +153,21 @@ def petition_new(request: AuthedHttpRequest) -> HttpResponse:
     else:
         initial["building"] = selectors.home_building(request.user)
     form = SubmitForm(request.POST or None, user=request.user, initial=initial)
-    duplicates: list[Petition] = []
-    if request.method == "POST" and form.is_valid():
-        outcome = _intake(
+    duplicates: list[selectors.Duplicate] = []
+    kept = KeptPhotos()
+    if request.method == "POST":
+        p, duplicates, kept = _intake(
             request,
             form,
-            priority=Priority.URGENT if form.cleaned_data.get("urgent") else Priority.NORMAL,
+            lambda data: {"priority": Priority.URGENT if data.get("urgent") else Priority.NORMAL},
         )
-        if isinstance(outcome, Petition):
+        if p is not None:
             messages.success(
                 request,
                 _("Request %(reference)s is filed. Your grid worker has been told.")
-                % {"reference": outcome.reference},
+                % {"reference": p.reference},
             )
-            return redirect("petitions:detail", pk=outcome.pk)
-        duplicates = outcome or []
+            return redirect("petitions:detail", pk=p.pk)
     if not form.fields["building"].queryset.exists():  # type: ignore[attr-defined]
         messages.info(
             request,
@@ -154,7 +176,12 @@ def petition_new(request: AuthedHttpRequest) -> HttpResponse:
     return render(
         request,
         "petitions/form.html",
-        {"form": form, "duplicates": duplicates, "title": _("Report a matter")},
+        {
+            "form": form,
+            "duplicates": duplicates,
+            "kept_photos": kept,
+            "title": _("Report a matter"),
+        },
     )
 
 
@@ -176,27 +203,33 @@ def petition_record(request: AuthedHttpRequest) -> HttpResponse:
             )
             return redirect("petitions:detail", pk=p.pk)
     form = RecordForm(request.POST or None, user=request.user)
-    duplicates: list[Petition] = []
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        outcome = _intake(
+    duplicates: list[selectors.Duplicate] = []
+    kept = KeptPhotos()
+    if request.method == "POST":
+        filed, duplicates, kept = _intake(
             request,
             form,
-            channel=data["channel"],
-            priority=data["priority"],
-            requester_name=data["requester_name"],
-            requester_phone=data.get("requester_phone") or "",
+            lambda data: {
+                "channel": data["channel"],
+                "priority": data["priority"],
+                "requester_name": data["requester_name"],
+                "requester_phone": data.get("requester_phone") or "",
+            },
         )
-        if isinstance(outcome, Petition):
+        if filed is not None:
             messages.success(
-                request, _("Request %(reference)s is filed.") % {"reference": outcome.reference}
+                request, _("Request %(reference)s is filed.") % {"reference": filed.reference}
             )
-            return redirect("petitions:detail", pk=outcome.pk)
-        duplicates = outcome or []
+            return redirect("petitions:detail", pk=filed.pk)
     return render(
         request,
         "petitions/form.html",
-        {"form": form, "duplicates": duplicates, "title": _("Record a request")},
+        {
+            "form": form,
+            "duplicates": duplicates,
+            "kept_photos": kept,
+            "title": _("Record a request"),
+        },
     )
 
 

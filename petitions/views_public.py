@@ -25,6 +25,7 @@ from community.auth import client_ip
 from community.errors import DomainError
 from community.forms import CodeForm
 from community.templatetags.portal import masked
+from community.views.photos import DROP_FIELD, KeptPhotos
 from grids.models import Building
 from grids.selectors import poster_building
 from petitions import board as public
@@ -65,7 +66,7 @@ def _report_page(
             "building": building,
             "form": form,
             "draft": draft,
-            "kept": draft.photos.count() if draft is not None else 0,
+            "kept_photos": KeptPhotos(draft.photo_draft if draft is not None else None),
             "steps": _steps(draft),
             "step": 1,
         },
@@ -76,7 +77,6 @@ def _report_page(
 def _screen_one(
     request: HttpRequest, building: Building, draft: PosterDraft | None
 ) -> HttpResponse:
-    kept = draft.photos.count() if draft is not None else 0
     initial: dict[str, Any] = {}
     if draft is not None:
         initial = {
@@ -84,9 +84,7 @@ def _screen_one(
             "unit": draft.unit_id,
             "description": draft.description,
         }
-    form = PosterReportForm(
-        request.POST or None, building=building, kept_photos=kept, initial=initial
-    )
+    form = PosterReportForm(request.POST or None, building=building, initial=initial)
     if request.method != "POST":
         return _report_page(request, building, draft, form)
     valid = form.is_valid()
@@ -97,8 +95,6 @@ def _screen_one(
     # photos stay with it while the person mends it.
     category = request.POST.get("category", "")
     try:
-        if draft is not None and valid and form.cleaned_data.get("drop_photos"):
-            services.poster_draft_drop_photos(draft=draft)
         draft = services.poster_draft_save(
             building=building,
             draft=draft,
@@ -106,6 +102,7 @@ def _screen_one(
             description=request.POST.get("description", "")[:4000],
             unit=form.cleaned_data.get("unit") if valid else None,
             photos=photos,
+            drop_photos=[int(v) for v in request.POST.getlist(DROP_FIELD) if v.isdigit()],
             client_address=client_ip(request),
         )
     except DomainError as exc:

@@ -7,7 +7,7 @@ staffs, since grids live there and this app knows no other app.
 
 By subject: ``base`` (the shared base model, roles), ``organisation`` (streets,
 communities, departments), ``people`` (users, memberships), ``notifications``
-(the outbox).
+(the outbox), ``drafts`` (photos kept while a refused form is mended).
 """
 
 from community.models.base import (
@@ -23,6 +23,7 @@ from community.models.base import (
     Scope,
     TimeStampedModel,
 )
+from community.models.drafts import PhotoDraft, PhotoDraftPhoto
 from community.models.notifications import (
     Channel,
     DeliveryStatus,
@@ -57,6 +58,8 @@ __all__ = [
     "Membership",
     "Notification",
     "OrgUnit",
+    "PhotoDraft",
+    "PhotoDraftPhoto",
     "ReminderItem",
     "Role",
     "Scope",

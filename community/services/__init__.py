@@ -24,6 +24,13 @@ from community.services.notifications import (
     notify_residents,
     notify_unit,
 )
+from community.services.photo_drafts import (
+    photo_draft_keep,
+    photo_draft_open,
+    photo_draft_take,
+    photo_draft_token,
+    photo_drafts_sweep,
+)
 
 __all__ = [
     "DigestItem",
@@ -43,5 +50,10 @@ __all__ = [
     "notify_digest",
     "notify_residents",
     "notify_unit",
+    "photo_draft_keep",
+    "photo_draft_open",
+    "photo_draft_take",
+    "photo_draft_token",
+    "photo_drafts_sweep",
     "user_set_language",
 ]

@@ -12,8 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from community.errors import Conflict, DomainError, NotAllowed
 from community.images import CleanPhoto, clean_photos, make_thumbnail, without_thumbnail
-from community.models import Role, User
+from community.models import PhotoDraft, Role, User
 from community.queueing import delay_each
+from community.services.photo_drafts import photo_draft_take
 from grids.models import (
     HAZARD_MOVES,
     Building,
@@ -73,6 +74,7 @@ def hazard_report(
     unit: BuildingUnit | None = None,
     facility: Facility | None = None,
     photos: list[UploadedFile] | None = None,
+    photo_draft: PhotoDraft | None = None,
     patrol: Patrol | None = None,
 ) -> Hazard:
     """Record a hazard found at ``building``, with photos as found.
@@ -80,7 +82,9 @@ def hazard_report(
     Steps: check the actor works on this building; check the unit and
     facility belong to it; clean every photo (one bad photo refuses all,
     before anything is written); write the hazard and its photos in one
-    transaction; make thumbnails after commit.
+    transaction, with those kept in ``photo_draft`` (the form's, kept across
+    a refusal: taken out of it in this transaction, so attached once); make
+    thumbnails after commit.
     """
     if not _may_act_on(actor, building):
         raise NotAllowed(_("%(building)s is not in your grid.") % {"building": building})
@@ -102,7 +106,8 @@ def hazard_report(
             reported_by=actor,
             patrol=patrol if patrol and patrol.worker_id == actor.pk else None,
         )
-        _save_photos(hazard, cleaned, PhotoStage.FOUND, actor)
+        kept = photo_draft_take(photo_draft, owner=actor)
+        _save_photos(hazard, [*kept, *cleaned], PhotoStage.FOUND, actor)
     return hazard
 
 

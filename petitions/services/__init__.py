@@ -17,7 +17,6 @@ from petitions.services.intake import (
 from petitions.services.photos import petition_photo_thumbnail, petition_thumbnails_sweep
 from petitions.services.poster import (
     poster_code_send,
-    poster_draft_drop_photos,
     poster_draft_save,
     poster_drafts_sweep,
     poster_report_file,
@@ -41,7 +40,6 @@ __all__ = [
     "petition_thumbnails_sweep",
     "petitions_deadline_sweep",
     "poster_code_send",
-    "poster_draft_drop_photos",
     "poster_draft_save",
     "poster_drafts_sweep",
     "poster_report_file",

@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from community.errors import DomainError, NotAllowed
 from community.images import clean_photos
-from community.models import User
+from community.models import PhotoDraft, User
+from community.services.photo_drafts import photo_draft_take
 from grids.models import Building, BuildingUnit, Hazard, Resident, Severity
 from petitions.models import (
     LEVEL_OF,
@@ -58,6 +59,7 @@ def petition_submit(
     unit: BuildingUnit | None = None,
     place_note: str = "",
     photos: list[UploadedFile] | None = None,
+    photo_draft: PhotoDraft | None = None,
     token: uuid.UUID | None = None,
     requester_name: str = "",
     requester_phone: str = "",
@@ -72,7 +74,9 @@ def petition_submit(
     building's grid (or leads its community) and names the requester; the
     unit must be in the building; photos are cleaned before anything is
     written; then, in one transaction, the request with its reference, the
-    submit event with the photos, and the notice to the grid worker.
+    submit event with the photos (and those kept in the actor's
+    ``photo_draft`` across a refused form, taken out of it: attached once),
+    and the notice to the grid worker.
     """
     token = token or uuid.uuid4()
     earlier = _earlier(actor, token)
@@ -123,6 +127,8 @@ def petition_submit(
         channel=channel,
         place_note=place_note,
         photos=photos or [],
+        photo_draft=photo_draft,
+        photo_owner=actor,
         token=token,
         hazard=hazard,
     )
@@ -153,9 +159,12 @@ def _file(
     photos: list[UploadedFile],
     token: uuid.UUID,
     hazard: Hazard | None = None,
+    photo_draft: PhotoDraft | None = None,
+    photo_owner: User | None = None,
 ) -> Petition:
     """Write a checked request: photos cleaned first, then in one transaction the
-    request with its reference, the submit event with the photos, the notice."""
+    request with its reference, the submit event with the photos (those kept in
+    ``photo_draft`` first, if it is ``photo_owner``'s), the notice."""
     cleaned = clean_photos(photos)
     now = timezone.now()
     # The grid's sign-for limit: the first desk clock (see workflow._start_clock).
@@ -199,7 +208,8 @@ def _file(
                 data={"channel": channel},
                 created_at=now,
             )
-            photos_save(p, event, cleaned, actor)
+            kept = photo_draft_take(photo_draft, owner=photo_owner)
+            photos_save(p, event, [*kept, *cleaned], actor)
             notify_event(p, event)
     except IntegrityError:
         # The same token raced in from a second click: the first one won.
@@ -220,6 +230,7 @@ def petition_submit_from_poster(
     name: str = "",
     unit: BuildingUnit | None = None,
     photos: list[UploadedFile] | None = None,
+    photo_draft: PhotoDraft | None = None,
 ) -> Petition:
     """File a report made on a building's poster page by someone whose number
     was just proved by an SMS code (the caller checked it); no one is signed in.
@@ -252,6 +263,9 @@ def petition_submit_from_poster(
         channel=Channel.POSTER,
         place_note="",
         photos=photos or [],
+        # The poster's photos were kept without an owner: no one was signed in.
+        photo_draft=photo_draft,
+        photo_owner=None,
         token=token,
     )
 

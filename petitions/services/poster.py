@@ -8,10 +8,11 @@
 
 Why a draft row and not the session or staged files: the photos must survive a
 refused step (a wrong code, a refused number), and the browser cannot keep a
-chosen file across pages. A row holding the cleaned photos as bytes is one
-thing to delete: filing deletes them in the request's transaction, the hourly
-sweep deletes drafts left at the code, and no file is ever orphaned. The
-browser holds only the draft's signed token.
+chosen file across pages. The photos are kept as on every refused form
+(``community.services.photo_drafts``, a draft with no owner): filing takes them
+in the request's transaction, the hourly sweep deletes drafts left at the code
+with their photos, and no file is ever orphaned. The browser holds only the
+draft's signed token.
 """
 
 from __future__ import annotations
@@ -23,14 +24,15 @@ from functools import partial
 
 from django.conf import settings
 from django.core import signing
-from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from community.errors import DomainError
-from community.images import MAX_PHOTOS, clean_photos
+from community.models import PhotoDraft
+from community.services.photo_drafts import photo_draft_keep
 from community.services.verification import (
     Issued,
     Purpose,
@@ -42,7 +44,7 @@ from community.services.verification import (
 )
 from community.sms import SmsError, get_backend
 from grids.models import Building, BuildingUnit
-from petitions.models import Petition, PosterDraft, PosterDraftPhoto
+from petitions.models import Petition, PosterDraft
 from petitions.services.intake import petition_submit_from_poster
 
 logger = logging.getLogger(__name__)
@@ -52,6 +54,8 @@ DRAFT_LIFETIME = timedelta(hours=24)
 DRAFTS_PER_ADDRESS_PER_HOUR = 20
 DRAFT_SALT = "petitions.poster-draft"
 FOLLOW_SALT = "petitions.follow"
+# Which form the kept photos belong to (community.services.photo_drafts).
+POSTER_PHOTOS = "petitions.poster"
 
 
 # --- Tokens --------------------------------------------------------------------------
@@ -110,47 +114,40 @@ def poster_draft_save(
     unit: BuildingUnit | None,
     photos: list[UploadedFile],
     client_address: str,
+    drop_photos: list[int] | None = None,
 ) -> PosterDraft:
-    """Screen 1: keep what was typed and the photos (new ones added to those kept).
+    """Screen 1: keep what was typed and the photos (new ones added to those kept,
+    those ticked for removal gone).
 
-    Steps: at most six photos in all, each checked and cleaned (community.images)
-    before anything is written; a new draft counts against its address's
-    hourly bound; then the draft and its photos in one transaction. The fields
-    are stored even when the form found them wanting, so the photos stay with
-    the text while the person fixes it; filing checks everything again.
+    Steps: the photos through photo_draft_keep (at most six in all, each checked
+    and cleaned before anything is written; a refused one leaves the kept ones
+    kept); a new draft counts against its address's hourly bound; then the
+    draft. The fields are stored even when the form found them wanting, so the
+    photos stay with the text while the person fixes it; filing checks
+    everything again.
     """
     if draft is not None and draft.petition_id is not None:
         raise DomainError(_("This report is filed already."))
-    kept = draft.photos.count() if draft is not None else 0
-    if kept + len(photos) > MAX_PHOTOS:
-        raise DomainError(
-            _("At most %(n)d photos: %(kept)d are kept already, %(new)d more were chosen.")
-            % {"n": MAX_PHOTOS, "kept": kept, "new": len(photos)}
-        )
-    cleaned = clean_photos(photos)
+    kept = draft.photo_draft if draft is not None else None
+    photo_draft = photo_draft_keep(
+        draft=kept, owner=None, purpose=POSTER_PHOTOS, photos=photos, drop=drop_photos or ()
+    )
     if unit is not None and unit.building_id != building.pk:
         unit = None
     if draft is None:
-        _count_draft(client_address)
-    with transaction.atomic():
-        if draft is None:
-            draft = PosterDraft(building=building)
-        draft.category = category
-        draft.description = description.strip()[:4000]
-        draft.unit = unit
-        draft.save()
-        PosterDraftPhoto.objects.bulk_create(
-            PosterDraftPhoto(
-                draft=draft, data=photo.content.read(), width=photo.width, height=photo.height
-            )
-            for photo in cleaned
-        )
-    return draft
-
-
-def poster_draft_drop_photos(*, draft: PosterDraft) -> PosterDraft:
-    """The person chose to remove the photos kept with their report."""
-    draft.photos.all().delete()
+        try:
+            _count_draft(client_address)
+        except TooManyRequests:
+            if photo_draft is not None:
+                photo_draft.delete()
+            raise
+    if draft is None:
+        draft = PosterDraft(building=building)
+    draft.category = category
+    draft.description = description.strip()[:4000]
+    draft.unit = unit
+    draft.photo_draft = photo_draft
+    draft.save()
     return draft
 
 
@@ -176,9 +173,9 @@ def poster_report_file(*, draft: PosterDraft, code: str) -> Petition:
     Steps, in one transaction on the locked draft: a draft filed already
     returns its request (a double press, a reload); the code sent to the
     draft's number is spent (wrong, expired: WrongCode, nothing written);
-    the request is filed through intake with the draft's photos (cleaned
-    again: the server's checks are the same for every photo); the draft
-    keeps a link to it and drops its photos. After commit the follow link
+    the request is filed through intake with the draft's photos (taken out
+    of their photo draft, which goes); the draft keeps a link to the
+    request. After commit the follow link
     goes out by SMS; if that fails the page still shows it.
     """
     with transaction.atomic():
@@ -188,23 +185,18 @@ def poster_report_file(*, draft: PosterDraft, code: str) -> Petition:
         if not locked.phone:
             raise DomainError(_("Ask for a code first."))
         code_verify(phone=locked.phone, purpose=Purpose.POSTER, code=code)
-        photos: list[UploadedFile] = [
-            SimpleUploadedFile(f"photo-{row.pk}.jpg", bytes(row.data), "image/jpeg")
-            for row in locked.photos.all()
-        ]
         p = petition_submit_from_poster(
             building=locked.building,
             unit=locked.unit,
             category=locked.category,
             description=locked.description,
-            photos=photos,
+            photo_draft=locked.photo_draft,
             phone=locked.phone,
             name=locked.name,
             token=locked.token,
         )
         locked.petition = p
         locked.save(update_fields=["petition"])
-        locked.photos.all().delete()
         transaction.on_commit(partial(_send_follow_link, p.pk), robust=True)
     return p
 
@@ -229,7 +221,10 @@ def _send_follow_link(petition_pk: int) -> None:
 
 def poster_drafts_sweep() -> int:
     """Delete drafts older than a day, filed or not (their photos with them)."""
-    _total, per_model = PosterDraft.objects.filter(
-        created_at__lt=timezone.now() - DRAFT_LIFETIME
-    ).delete()
+    old = PosterDraft.objects.filter(created_at__lt=timezone.now() - DRAFT_LIFETIME)
+    with transaction.atomic():
+        PhotoDraft.objects.filter(
+            pk__in=old.filter(photo_draft__isnull=False).values("photo_draft")
+        ).delete()
+        _total, per_model = old.delete()
     return per_model.get(PosterDraft._meta.label, 0)

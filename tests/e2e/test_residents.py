@@ -113,7 +113,7 @@ def test_a_newcomer_signs_up_claims_her_home_files_a_request_and_resets_her_pass
     # She files a request with a photo straight from her camera; the page shrinks
     # it before it goes, so what the server keeps is at most 1,600 px long.
     page.goto(f"{base}/requests/new/")
-    page.locator("select[name=category]").select_option(index=1)
+    page.locator("select[name=category]").select_option(index=2)  # 0: "please choose"
     page.locator("textarea[name=description]").fill("3号楼1单元楼道灯坏了，晚上看不见台阶。")
     page.get_by_test_id("photo-input").set_input_files(_phone_photo(tmp_path))
     page.get_by_test_id("submit-request").click()
@@ -171,7 +171,7 @@ def test_a_neighbour_reports_from_the_poster_and_follows_it_without_an_account(
     # Screen 1: what and where (the building comes from the poster), with a photo.
     page.get_by_test_id("report-here").click()
     assert _fits(page)
-    page.locator("select[name=category]").select_option(index=1)
+    page.locator("select[name=category]").select_option(index=2)  # 0: "please choose"
     page.locator("textarea[name=description]").fill("11号楼门口的电动车充电桩有一个不通电。")
     page.get_by_test_id("photo-input").set_input_files(_phone_photo(tmp_path))
     screenshot(page, "poster-1")

@@ -337,3 +337,98 @@ def test_the_api_refuses_100_kb_of_text_naming_the_field(client, gw, url, field)
     hazard.refresh_from_db()
     assert hazard.status == HazardStatus.OPEN
     assert hazard.photos.count() == 1
+
+
+# --- The form: units follow the building, photos survive a refusal ---------------------
+
+
+def _form(client, user, **data):
+    client.force_login(user)
+    client.cookies["django_language"] = "en"
+    body = {"kind": "other", "severity": "low", "description": "消防通道堆放杂物"}
+    body.update(data)
+    return client.post(reverse("grids:hazard-new"), body)
+
+
+def _unit_options(page: str) -> list[str]:
+    select = page.split('name="unit"', 1)[1].split("</select>", 1)[0]
+    return [v.split('"', 1)[0] for v in select.split('value="')[1:] if v.split('"', 1)[0]]
+
+
+def test_a_unit_of_another_building_is_refused_on_the_unit_field(client, gw):
+    unit_1 = gw.building_1.units.first()
+    unit_2 = gw.building_2.units.first()
+    response = _form(client, gw.secretary_x, building=gw.building_1.pk, unit=unit_2.pk)
+    assert not Hazard.objects.exists()
+    assert "unit" in response.context["form"].errors
+    page = response.content.decode()
+    assert f"is not in {gw.building_1}: choose one of its units, or none." in page
+    # The list now offers the chosen building's units only.
+    assert _unit_options(page) == [str(unit_1.pk)]
+
+
+def test_choosing_a_building_narrows_the_units_with_or_without_javascript(client, gw):
+    unit_1 = gw.building_1.units.first()
+    unit_2 = gw.building_2.units.first()
+    client.force_login(gw.secretary_x)
+    url = reverse("grids:hazard-new")
+    # Without JavaScript and no building yet: every unit, under its building.
+    page = client.get(url).content.decode()
+    assert _unit_options(page) == [str(unit_1.pk), str(unit_2.pk)]
+    assert f'<optgroup label="{gw.building_2}">' in page
+    assert f'hx-get="{url}"' in page
+    # htmx asks for the chosen building's places: the fragment, its units only.
+    fragment = client.get(url, {"building": gw.building_2.pk}, headers={"HX-Request": "true"})
+    assert "<form" not in fragment.content.decode()
+    assert _unit_options(fragment.content.decode()) == [str(unit_2.pk)]
+
+
+def test_photos_are_kept_after_a_refusal_and_attached_once(client, gw):
+    refused = _form(
+        client, gw.worker_1, building=gw.building_1.pk, description=" ", photos=[phone_jpeg()]
+    )
+    assert not Hazard.objects.exists()
+    page = refused.content.decode()
+    assert 'data-testid="kept-photos"' in page
+    kept = refused.context["kept_photos"]
+    assert len(kept) == 1
+    assert f'name="photo_draft" value="{kept.token}"' in page
+    # Sent again, mended, without choosing the photo again.
+    fixed = _form(client, gw.worker_1, building=gw.building_1.pk, photo_draft=kept.token)
+    hazard = Hazard.objects.get()
+    assert fixed["Location"] == reverse("grids:hazard-detail", args=[hazard.pk])
+    assert hazard.photos.count() == 1
+    # The draft is spent: sending the same page again attaches nothing more.
+    again = _form(client, gw.worker_1, building=gw.building_1.pk, photo_draft=kept.token)
+    assert "no longer kept" in again.content.decode()
+    assert Hazard.objects.count() == 1
+    assert HazardPhoto.objects.count() == 1
+
+
+def test_a_photo_ticked_for_removal_is_not_sent(client, gw):
+    refused = _form(
+        client,
+        gw.worker_1,
+        building=gw.building_1.pk,
+        description="",
+        photos=[phone_jpeg("a.jpg"), phone_jpeg("b.jpg")],
+    )
+    kept = refused.context["kept_photos"]
+    _form(
+        client,
+        gw.worker_1,
+        building=gw.building_1.pk,
+        photo_draft=kept.token,
+        drop_photo=[kept.ids[0]],
+    )
+    assert Hazard.objects.get().photos.count() == 1
+
+
+def test_another_workers_kept_photos_are_not_attached(client, gw):
+    theirs = _form(
+        client, gw.worker_2, building=gw.building_2.pk, description="", photos=[phone_jpeg()]
+    ).context["kept_photos"]
+    response = _form(client, gw.worker_1, building=gw.building_1.pk, photo_draft=theirs.token)
+    assert "no longer kept" in response.content.decode()
+    assert not Hazard.objects.exists()
+    assert theirs.draft.photos.count() == 1

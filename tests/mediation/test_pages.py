@@ -260,6 +260,33 @@ def test_mediator_gets_the_form_with_two_parties_and_themself_as_mediator(client
     assert page.context["form"].initial["mediators"] == [rw.mediator_x.pk]
 
 
+def test_the_mediators_are_one_checkbox_a_row_each_with_its_label(client, rw):
+    import re
+
+    person(Role.MEDIATOR, rw.gw.grid_1.community, username="mediator_x2")
+    client.force_login(rw.mediator_x)
+    page = client.get(reverse("mediation:new"))
+    body = page.content.decode()
+    boxes = re.findall(r'<input type="checkbox" name="mediators"[^>]*>', body)
+    assert len(boxes) >= 2
+    for box in boxes:
+        # Bootstrap's class on the box itself; its id is the one its label names.
+        assert 'class="form-check-input"' in box
+        box_id = re.search(r" id=\"([^\"]+)\"", box).group(1)
+        assert box_id.startswith("id_mediators_")
+        assert f'<label class="form-check-label" for="{box_id}">' in body
+    assert 'for=""' not in body
+    # One choice a row: each box in its own .form-check, in the 44 px check list.
+    assert body.count('<div class="form-check"><input type="checkbox" name="mediators"') == len(
+        boxes
+    )
+    # Rendered whole, the list's wrapper carries no checkbox class (a 1 em box whose
+    # labels stood in one-character columns).
+    whole = str(page.context["form"]["mediators"])
+    assert re.match(r'<div id="id_mediators">', whole)
+    assert whole.count("form-check-input") == len(boxes)
+
+
 @pytest.mark.parametrize("who", ["worker_1", "dispatcher", "tenant"])
 def test_only_room_staff_get_the_form(client, rw, who):
     client.force_login(_cast(rw, who))

@@ -442,3 +442,74 @@ def test_every_staff_text_field_says_whether_the_resident_reads_it(client, pw):
     assert "share" in escalate.fields
     body = page.content.decode()
     assert "The resident never reads this." in body
+
+
+# --- The intake form: no kind chosen for the person, what a duplicate is, photos kept ---
+
+
+def test_the_kind_of_matter_starts_unchosen_and_must_be_chosen(client, pw):
+    client.force_login(pw.tenant)
+    page = client.get(reverse("petitions:new")).content.decode()
+    select = page.split('name="category"', 1)[1].split("</select>", 1)[0]
+    assert '<option value="" selected>' in select
+    response = new_request(client, building=pw.gw.building_1.pk, category="")
+    assert "Choose what kind of matter it is." in response.content.decode()
+    assert not Petition.objects.exists()
+
+
+def test_the_duplicate_warning_says_what_each_is_about_and_marks_the_own(client, pw):
+    own = pw.submit(description="楼道里电动车飞线充电，已经好几天了，晚上充电到天亮很危险。" * 2)
+    neighbours = pw.submit(actor=pw.neighbour, description="三楼邻居家门口的纸箱")
+    client.force_login(pw.tenant)
+    shown = new_request(client, building=pw.gw.building_1.pk)
+    assert Petition.objects.count() == 2  # nothing filed yet
+    by_ref = {d.reference: d for d in shown.context["duplicates"]}
+    mine, theirs = by_ref[own.reference], by_ref[neighbours.reference]
+    assert (mine.mine, mine.category, mine.status) == (
+        True,
+        own.get_category_display(),
+        own.get_status_display(),
+    )
+    assert mine.excerpt.startswith("楼道里电动车飞线充电")
+    assert mine.excerpt.endswith("…")
+    page = shown.content.decode()
+    assert page.count('data-testid="duplicate-mine"') == 1
+    assert f'href="{reverse("petitions:detail", args=[own.pk])}"' in page
+    # A neighbour's request: what kind, where, how far it is, but not their words, no link.
+    assert (theirs.mine, theirs.excerpt, theirs.url) == (False, "", "")
+    assert neighbours.reference in page
+    assert "纸箱" not in page
+    assert reverse("petitions:detail", args=[neighbours.pk]) not in page
+
+
+def test_photos_chosen_stay_through_the_duplicate_warning_and_are_filed_once(client, pw):
+    from community.models import PhotoDraft
+    from tests.photos import phone_jpeg
+
+    pw.submit()
+    client.force_login(pw.tenant)
+    shown = new_request(client, building=pw.gw.building_1.pk, photos=[phone_jpeg()])
+    assert shown.context["duplicates"]
+    kept = shown.context["kept_photos"]
+    assert len(kept) == 1
+    assert f'name="photo_draft" value="{kept.token}"' in shown.content.decode()
+    data = shown.context["form"].data.copy()
+    data["photo_draft"] = kept.token
+    filed = client.post(reverse("petitions:new"), data)
+    p = Petition.objects.latest("pk")
+    assert filed["Location"] == reverse("petitions:detail", args=[p.pk])
+    assert p.photos.count() == 1
+    assert not PhotoDraft.objects.exists()
+
+
+def test_photos_chosen_stay_through_a_refused_field(client, pw):
+    from tests.photos import phone_jpeg
+
+    client.force_login(pw.tenant)
+    refused = new_request(
+        client, building=pw.gw.building_1.pk, description="", photos=[phone_jpeg()]
+    )
+    kept = refused.context["kept_photos"]
+    assert 'data-testid="kept-photos"' in refused.content.decode()
+    new_request(client, building=pw.gw.building_1.pk, photo_draft=kept.token)
+    assert Petition.objects.get().photos.count() == 1

@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
 
-from community.models import Notification
+from community.models import Notification, PhotoDraftPhoto
 from community.sms import ConsoleBackend
 from grids import services as grid_services
 from grids.printing import building_token
@@ -22,7 +22,6 @@ from petitions.models import (
     PetitionEvent,
     PetitionPhoto,
     PosterDraft,
-    PosterDraftPhoto,
 )
 from petitions.services.poster import draft_token, follow_token
 from tests.community.factories import UserFactory
@@ -132,7 +131,7 @@ def test_anyone_reports_from_the_poster_in_three_screens(
     assert (sms.phone, sms.purpose) == (PHONE, "follow")
     assert reverse("petition-follow", args=[follow_token(p)]) in sms.text
     # The draft is spent: its photos are gone with it, no copy left behind.
-    assert not PosterDraftPhoto.objects.exists()
+    assert not PhotoDraftPhoto.objects.exists()
 
 
 def test_the_unit_is_optional_and_must_be_of_the_building(client, poster, pw):
@@ -198,7 +197,7 @@ def test_photos_added_later_count_with_those_kept(client, poster):
     )
     assert response.status_code == 400
     assert "4 are kept already" in response.content.decode()
-    assert PosterDraftPhoto.objects.count() == 4
+    assert PhotoDraftPhoto.objects.count() == 4
 
 
 def test_a_body_too_large_is_a_413_page_not_an_error(client, poster, settings):
@@ -243,6 +242,23 @@ def test_good_photos_stay_while_the_text_is_mended(client, poster):
     assert (draft.description, draft.photos.count()) == ("楼道灯坏了", 1)
 
 
+def test_a_kept_photo_ticked_for_removal_goes_and_the_others_stay(client, poster):
+    phone_url = draft_url(screen_one(client, poster, photos=[phone_jpeg("a.jpg"), phone_jpeg()]))
+    draft = PosterDraft.objects.get()
+    page = client.get(edit_url(phone_url)).content.decode()
+    assert page.count('data-testid="drop-photo"') == 2
+    first = draft.photos.first()
+    assert (
+        client.post(
+            edit_url(phone_url),
+            {"category": "safety", "description": "楼道灯坏了", "drop_photo": [first.pk]},
+        ).status_code
+        == 302
+    )
+    assert first.pk not in draft.photos.values_list("pk", flat=True)
+    assert draft.photos.count() == 1
+
+
 def test_a_wrong_code_keeps_the_draft_and_files_nothing(client, poster):
     phone_url = draft_url(screen_one(client, poster, photos=[phone_jpeg()]))
     client.post(phone_url, {"phone": PHONE})
@@ -252,7 +268,7 @@ def test_a_wrong_code_keeps_the_draft_and_files_nothing(client, poster):
     assert response.status_code == 400
     assert "The code is wrong" in response.content.decode()
     assert not Petition.objects.exists()
-    assert PosterDraftPhoto.objects.count() == 1
+    assert PhotoDraftPhoto.objects.count() == 1
     # The right code still files it, photo and all.
     client.post(code_url(phone_url), {"code": code})
     assert Petition.objects.get().photos.count() == 1
@@ -306,7 +322,7 @@ def test_drafts_left_for_a_day_are_swept_with_their_photos(client, poster, time_
     assert poster_drafts_sweep() == 0
     time_machine.shift(2 * 3600)
     assert poster_drafts_sweep() == 1
-    assert not PosterDraftPhoto.objects.exists()
+    assert not PhotoDraftPhoto.objects.exists()
 
 
 # --- The follow link ----------------------------------------------------------------
