@@ -9,6 +9,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from grids.printing import building_token
+from tests.pdffonts import assert_fonts_embedded
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +28,15 @@ def test_a_worker_prints_her_contact_cards_in_chinese(client, gw):
     assert "网格员：陈晓雨" in text
     assert gw.worker_1.phone in text
     assert "第一网格" in text
+
+
+def test_the_card_and_the_poster_carry_every_font_they_use(client, gw):
+    # A reader without an Asian font pack showed the text of a non-embedded
+    # STSong-Light card as blank.
+    client.force_login(gw.secretary_x)
+    assert_fonts_embedded(client.get(reverse("grids:grid-card", args=[gw.grid_1.pk])).content)
+    poster = client.get(reverse("grids:building-poster", args=[gw.building_1.pk]))
+    assert_fonts_embedded(poster.content)
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from tests.pdffonts import assert_fonts_embedded
 from tests.volunteers.conftest import VolunteerWorld, cast, checked_in, started
 from volunteers import services
 from volunteers.models import Activity, HoursEntry, MemberStatus, SignUpStatus
@@ -274,6 +275,7 @@ def test_the_statement_is_a_chinese_pdf_with_every_activity_and_the_total(client
     assert "磨剪子戗菜刀" in text
     assert "更正：帮忙收尾" in text
     assert "累计志愿服务时长 3.0 小时" in text
+    assert_fonts_embedded(response.content)
 
 
 def test_the_excel_export_has_the_hours_the_projects_and_the_ledger(client, vw):
