@@ -160,7 +160,7 @@ def grid_overview(user: User | AnonymousUser) -> list[Grid]:
             resident_count=Count("buildings__units__households__residents", distinct=True),
             covered_count=Count("overlay_buildings", distinct=True),
         )
-        .order_by("community__name", "kind", "name")
+        .order_by("community__name", "kind", "position", "name")
     )
 
 
@@ -254,7 +254,7 @@ def week_coverage(user: User, now: datetime | None = None) -> list[Coverage]:
         .filter(kind=GridKind.BASIC)
         .select_related("community")
         .prefetch_related("buildings")
-        .order_by("community__name", "name")
+        .order_by("community__name", "position", "name")
     )
     visited = set(
         PatrolCheckIn.objects.filter(at__gte=since, patrol__grid__in=grids).values_list(

@@ -223,7 +223,7 @@ class MoveForm(StyledForm):
                     )
                 )
                 .distinct()
-                .order_by("name"),
+                .order_by("name_sort", "pk"),
             )
         if "department" in self.fields:
             limit_choices(
