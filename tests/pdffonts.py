@@ -8,14 +8,16 @@ descriptor holds the font program (FontFile, FontFile2 or FontFile3).
 from __future__ import annotations
 
 import io
+from typing import cast
 
 from pypdf import PdfReader
-from pypdf.generic import DictionaryObject
+from pypdf.generic import ArrayObject, DictionaryObject
 
 
 def _embedded(font: DictionaryObject) -> bool:
     if font.get("/Subtype") == "/Type0":
-        return all(_embedded(d.get_object()) for d in font["/DescendantFonts"])
+        descendants = cast(ArrayObject, font["/DescendantFonts"].get_object())
+        return all(_embedded(d.get_object()) for d in descendants)
     descriptor = font.get("/FontDescriptor")
     if descriptor is None:  # the 14 standard fonts have none: never embedded
         return False
