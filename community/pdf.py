@@ -1,19 +1,48 @@
-"""Printable PDFs with Chinese text: the shared bits (font, QR codes).
+"""Printable PDFs with Chinese text: the shared bits (font, canvas, QR codes).
 
-ReportLab's built-in CID font STSong-Light renders Chinese without shipping a
-font file; the PDF reader supplies the glyphs (every Chinese-capable reader has
-them). QR codes are drawn as vector squares, sharp at any print size.
+Every PDF carries its own font. ReportLab's built-in CID font STSong-Light is not
+embedded: the reader must supply the glyphs, and one without an Asian font pack
+(many phones, Acrobat without its language kit) shows the card with its text
+missing. So the text is set in Noto Sans SC, a TrueType font shipped in
+``community/fonts/`` (2.9 MB: GB2312 and the other characters in common use,
+ASCII and punctuation; its README says how it was made). ReportLab embeds a
+subset holding only the glyphs a document uses, so a PDF grows by tens of
+kilobytes, not by the font. A character outside the font (a
+rare name character, an emoji) prints as the font's empty box rather than
+failing the document.
+
+ReportLab also starts every page in Helvetica, which it never embeds (one of
+the 14 standard fonts); the canvas and the document below start in our font
+instead, so a PDF names no font it does not carry.
+
+QR codes are drawn as vector squares, sharp at any print size.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import IO, Any
+
 import segno
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import SimpleDocTemplate
 
-CJK_FONT = "STSong-Light"
-pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
+FONT_FILE = Path(__file__).resolve().parent / "fonts" / "NotoSansSC-Regular-subset.ttf"
+CJK_FONT = "NotoSansSC"
+pdfmetrics.registerFont(TTFont(CJK_FONT, str(FONT_FILE)))
+
+
+def cjk_canvas(out: IO[bytes], *, pagesize: tuple[float, float]) -> Canvas:
+    """A canvas whose every page starts in the embedded Chinese font."""
+    return Canvas(out, pagesize=pagesize, initialFontName=CJK_FONT)
+
+
+def cjk_document(out: IO[bytes], **kwargs: Any) -> SimpleDocTemplate:
+    """A flowing document whose pages start in the embedded Chinese font
+    (paragraph and table styles name ``CJK_FONT`` themselves)."""
+    return SimpleDocTemplate(out, initialFontName=CJK_FONT, **kwargs)
 
 
 def draw_qr(canvas: Canvas, content: str, *, x: float, y: float, size: float) -> None:

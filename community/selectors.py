@@ -57,7 +57,7 @@ def staff_of(unit: Street | Community | Department) -> list[Membership]:
         .exclude(role=Role.RESIDENT)
         .select_related("user")
     )
-    return sorted(rows, key=lambda m: (ROLE_PRIORITY.index(m.role), m.user.name))
+    return sorted(rows, key=lambda m: (ROLE_PRIORITY.index(m.role), m.user.name_sort, m.user.pk))
 
 
 def street_overview(street: Street) -> tuple[list[Community], list[Department]]:

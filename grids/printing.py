@@ -8,10 +8,9 @@ from django.core import signing
 from django.utils.translation import gettext as _
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
 
 from community.models import User
-from community.pdf import CJK_FONT, draw_qr, fit_text
+from community.pdf import CJK_FONT, cjk_canvas, draw_qr, fit_text
 from grids.models import Building, Grid
 
 CARD_W, CARD_H = 90 * mm, 54 * mm  # a business card
@@ -44,7 +43,7 @@ def contact_cards(*, worker: User, grid: Grid) -> bytes:
     """An A4 sheet of ten contact cards to hand out; the QR code saves the
     worker's name and number to a phone's contacts (MECARD)."""
     out = io.BytesIO()
-    canvas = Canvas(out, pagesize=A4)
+    canvas = cjk_canvas(out, pagesize=A4)
     canvas.setTitle(_("Contact cards: %(name)s") % {"name": worker})
     page_w, page_h = A4
     left = (page_w - CARDS_ACROSS * CARD_W) / 2
@@ -110,7 +109,7 @@ def building_poster(*, building: Building, url: str, board_url: str = "") -> byt
     """An A4 poster for a building's entrance: scan to reach its grid worker
     (and, once requests are online, to send one for this building)."""
     out = io.BytesIO()
-    canvas = Canvas(out, pagesize=A4)
+    canvas = cjk_canvas(out, pagesize=A4)
     canvas.setTitle(_("QR poster: %(building)s") % {"building": building})
     page_w, page_h = A4
     margin = 20 * mm

@@ -161,7 +161,7 @@ def grid_overview(user: User | AnonymousUser) -> list[Grid]:
             resident_count=Count("buildings__units__households__residents", distinct=True),
             covered_count=Count("overlay_buildings", distinct=True),
         )
-        .order_by("community__name", "kind", "name")
+        .order_by("community__name", "kind", "position", "name")
     )
 
 
@@ -257,7 +257,7 @@ def week_coverage(user: User, now: datetime | None = None) -> list[Coverage]:
         .filter(kind=GridKind.BASIC)
         .select_related("community")
         .prefetch_related("buildings")
-        .order_by("community__name", "name")
+        .order_by("community__name", "position", "name")
     )
     # Oldest first, so the latest check-in at a building is the one kept.
     visited = dict(

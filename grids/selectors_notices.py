@@ -124,7 +124,7 @@ def notice_scope(user: User | AnonymousUser) -> NoticeScope:
     return NoticeScope(
         communities=communities,
         led=led,
-        grids=grids.order_by("community_id", "kind", "name"),
+        grids=grids.order_by("community_id", "kind", "position", "name"),
         buildings=buildings.order_by("community_id", "number"),
     )
 

@@ -24,7 +24,7 @@ def community_staff(community_id: int) -> Any:
         .filter(community=community_id, role__in=[Role.MEDIATOR, Role.SECRETARY])
         .values("user")
     )
-    return User.objects.filter(pk__in=ids).order_by("name")
+    return User.objects.filter(pk__in=ids).order_by("name_sort", "pk")
 
 
 class CaseForm(StyledForm):
@@ -222,5 +222,5 @@ class CaseFilterForm(StyledForm):
             "mediator",
             User.objects.filter(Q(mediation_cases__community__in=communities.values("community")))
             .distinct()
-            .order_by("name"),
+            .order_by("name_sort", "pk"),
         )

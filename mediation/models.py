@@ -136,7 +136,10 @@ class MediationCase(TimeStampedModel):
 
     number = models.CharField(_("case number"), max_length=20, unique=True, editable=False)
     community = models.ForeignKey(
-        Community, on_delete=models.PROTECT, related_name="mediation_cases"
+        Community,
+        on_delete=models.PROTECT,
+        related_name="mediation_cases",
+        verbose_name=_("community"),
     )
     source = models.CharField(_("source"), max_length=10, choices=Source.choices)
     petition = models.OneToOneField(
@@ -148,11 +151,18 @@ class MediationCase(TimeStampedModel):
         verbose_name=_("request"),
     )
     referred_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("referred by"),
     )
     dispute_type = models.CharField(_("dispute"), max_length=20, choices=DisputeType.choices)
     facts = models.TextField(_("what happened"), max_length=STATEMENT_LENGTH)
-    mediators = models.ManyToManyField(User, related_name="mediation_cases")
+    mediators = models.ManyToManyField(
+        User, related_name="mediation_cases", verbose_name=_("mediators")
+    )
     status = models.CharField(
         _("status"),
         max_length=20,
@@ -160,19 +170,27 @@ class MediationCase(TimeStampedModel):
         default=CaseStatus.OPEN,
         editable=False,
     )
-    version = models.PositiveIntegerField(default=1, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False, verbose_name=_("version"))
     opened_on = models.DateField(_("opened"), default=timezone.localdate)
     due_on = models.DateField(_("to close by"), editable=False)
     risk = models.BooleanField(_("risk of escalation"), default=False, editable=False)
-    risk_note = models.CharField(max_length=500, blank=True, editable=False)
-    limit_warned = models.BooleanField(default=False, editable=False)
+    risk_note = models.CharField(
+        max_length=500, blank=True, editable=False, verbose_name=_("risk note")
+    )
+    limit_warned = models.BooleanField(
+        default=False, editable=False, verbose_name=_("limit warned")
+    )
     outcome_note = models.TextField(
         _("outcome"), max_length=STATEMENT_LENGTH, blank=True, editable=False
     )
     closed_on = models.DateField(_("closed"), null=True, blank=True, editable=False)
-    opened_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    opened_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("opened by")
+    )
     # A double-clicked "open case" carries the same token twice: one case.
-    client_token = models.UUIDField(default=uuid.uuid4, editable=False)
+    client_token = models.UUIDField(
+        default=uuid.uuid4, editable=False, verbose_name=_("client token")
+    )
 
     objects = CaseQuerySet.as_manager()
 
@@ -208,16 +226,28 @@ class CaseParty(models.Model):
     sensitive_fields: ClassVar[tuple[str, ...]] = ("name", "phone", "address")
     keeps_history: ClassVar[bool] = True
 
-    case = models.ForeignKey(MediationCase, on_delete=models.PROTECT, related_name="parties")
+    case = models.ForeignKey(
+        MediationCase, on_delete=models.PROTECT, related_name="parties", verbose_name=_("case")
+    )
     role = models.CharField(_("role"), max_length=12, choices=PartyRole.choices)
     name = models.CharField(_("name"), max_length=50)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     resident = models.ForeignKey(
-        Resident, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Resident,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("resident"),
     )
     # The party's own portal account: they see the outcome and the agreement.
     user = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="mediation_parties"
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="mediation_parties",
+        verbose_name=_("user"),
     )
     address = models.CharField(_("address"), max_length=200, blank=True)
 
@@ -247,7 +277,9 @@ class MediationSession(models.Model):
     )
     keeps_history: ClassVar[bool] = True
 
-    case = models.ForeignKey(MediationCase, on_delete=models.PROTECT, related_name="sessions")
+    case = models.ForeignKey(
+        MediationCase, on_delete=models.PROTECT, related_name="sessions", verbose_name=_("case")
+    )
     held_on = models.DateField(_("date"))
     place = models.CharField(_("place"), max_length=100)
     attendees = models.CharField(_("who attended"), max_length=500)
@@ -256,8 +288,10 @@ class MediationSession(models.Model):
     signature_scan = models.FileField(
         _("signature page (scan)"), upload_to=signature_path, blank=True
     )
-    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("mediation session")
@@ -284,7 +318,9 @@ class Agreement(models.Model):
     )
     keeps_history: ClassVar[bool] = True
 
-    case = models.OneToOneField(MediationCase, on_delete=models.PROTECT, related_name="agreement")
+    case = models.OneToOneField(
+        MediationCase, on_delete=models.PROTECT, related_name="agreement", verbose_name=_("case")
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=AgreementKind.choices)
     facts = models.TextField(_("facts and responsibilities"), max_length=STATEMENT_LENGTH)
     terms = models.TextField(_("what was agreed"), max_length=STATEMENT_LENGTH)
@@ -315,15 +351,22 @@ class FollowUp(models.Model):
     sensitive_fields: ClassVar[tuple[str, ...]] = ("note",)
     keeps_history: ClassVar[bool] = True
 
-    case = models.ForeignKey(MediationCase, on_delete=models.PROTECT, related_name="follow_ups")
+    case = models.ForeignKey(
+        MediationCase, on_delete=models.PROTECT, related_name="follow_ups", verbose_name=_("case")
+    )
     due_on = models.DateField(_("due"))
     done_on = models.DateField(_("visited on"), null=True, blank=True)
     carried_out = models.BooleanField(_("being carried out"), null=True)
     note = models.TextField(_("what was found"), max_length=STATEMENT_LENGTH, blank=True)
     visited_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("visited by"),
     )
-    reminded = models.BooleanField(default=False, editable=False)
+    reminded = models.BooleanField(default=False, editable=False, verbose_name=_("reminded"))
 
     class Meta:
         verbose_name = _("follow-up visit")
@@ -340,15 +383,26 @@ class CaseEvent(models.Model):
     sensitive_fields: ClassVar[tuple[str, ...]] = ("note",)
     keeps_history: ClassVar[bool] = True
 
-    case = models.ForeignKey(MediationCase, on_delete=models.PROTECT, related_name="events")
+    case = models.ForeignKey(
+        MediationCase, on_delete=models.PROTECT, related_name="events", verbose_name=_("case")
+    )
     action = models.CharField(_("action"), max_length=20, choices=CaseAction.choices)
     actor = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
     )
-    from_status = models.CharField(max_length=20, choices=CaseStatus.choices, blank=True)
-    to_status = models.CharField(max_length=20, choices=CaseStatus.choices)
+    from_status = models.CharField(
+        max_length=20, choices=CaseStatus.choices, blank=True, verbose_name=_("from status")
+    )
+    to_status = models.CharField(
+        max_length=20, choices=CaseStatus.choices, verbose_name=_("to status")
+    )
     note = models.TextField(_("note"), max_length=STATEMENT_LENGTH, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("case event")

@@ -13,9 +13,9 @@ from xml.sax.saxutils import escape
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
-from community.pdf import CJK_FONT
+from community.pdf import CJK_FONT, cjk_document
 from mediation.models import Agreement, MediationCase
 
 BODY = ParagraphStyle("body", fontName=CJK_FONT, fontSize=11.5, leading=19, wordWrap="CJK")
@@ -35,7 +35,7 @@ def _date(d: object) -> str:
 def agreement_pdf(case: MediationCase, agreement: Agreement) -> bytes:
     """Parties, facts and responsibilities, what was agreed, how/where/by when, signatures."""
     out = io.BytesIO()
-    doc = SimpleDocTemplate(
+    doc = cjk_document(
         out,
         pagesize=A4,
         leftMargin=22 * mm,

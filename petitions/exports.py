@@ -19,7 +19,12 @@ def summary_workbook(s: DailySummary) -> bytes:
     came = wb.active
     assert came is not None
     came.title = _("Came in")[:31]
-    append_row(came, [f"{s.community} {s.day:%Y-%m-%d} {_('daily summary')}"])
+    # One msgid with placeholders: a _() inside an f-string is never extracted.
+    title = _("%(community)s %(day)s daily summary") % {
+        "community": s.community,
+        "day": f"{s.day:%Y-%m-%d}",
+    }
+    append_row(came, [title])
     came["A1"].font = Font(bold=True, size=14)
     header = [
         _("Reference"),

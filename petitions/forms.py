@@ -263,7 +263,7 @@ class MoveForm(StyledForm):
                     )
                 )
                 .distinct()
-                .order_by("name"),
+                .order_by("name_sort", "pk"),
             )
         if "department" in self.fields:
             limit_choices(

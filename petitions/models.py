@@ -385,10 +385,18 @@ class Petition(TimeStampedModel):
     )
     place_note = models.CharField(_("where exactly"), max_length=200, blank=True)
     grid = models.ForeignKey(
-        Grid, on_delete=models.PROTECT, related_name="petitions", editable=False
+        Grid,
+        on_delete=models.PROTECT,
+        related_name="petitions",
+        editable=False,
+        verbose_name=_("grid"),
     )
     community = models.ForeignKey(
-        Community, on_delete=models.PROTECT, related_name="petitions", editable=False
+        Community,
+        on_delete=models.PROTECT,
+        related_name="petitions",
+        editable=False,
+        verbose_name=_("community"),
     )
     # Who asked: an account, or a name and number taken down by a grid worker.
     requester = models.ForeignKey(
@@ -427,14 +435,16 @@ class Petition(TimeStampedModel):
         verbose_name=_("hazard"),
     )
     # A double-clicked submit carries the same token twice: one request.
-    client_token = models.UUIDField(default=uuid.uuid4, editable=False)
+    client_token = models.UUIDField(
+        default=uuid.uuid4, editable=False, verbose_name=_("client token")
+    )
 
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED, editable=False
     )
     # Bumped by every move; a form carries the version it was drawn from, so a
     # move made on a stale page is refused instead of applied blindly.
-    version = models.PositiveIntegerField(default=1, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False, verbose_name=_("version"))
     round = models.PositiveSmallIntegerField(_("round"), default=1, editable=False)
     merged_into = models.ForeignKey(
         "self",
@@ -443,9 +453,16 @@ class Petition(TimeStampedModel):
         blank=True,
         related_name="merged_from",
         editable=False,
+        verbose_name=_("merged into"),
     )
     assignee = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("assignee"),
     )
     department = models.ForeignKey(
         Department,
@@ -454,31 +471,52 @@ class Petition(TimeStampedModel):
         blank=True,
         related_name="petitions",
         editable=False,
+        verbose_name=_("department"),
     )
 
     # Response: the grid accepts by accept_by; the department signs by sign_by.
-    accept_by = models.DateTimeField(editable=False)
-    accepted_at = models.DateTimeField(null=True, blank=True, editable=False)
-    accepted_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    accept_by = models.DateTimeField(editable=False, verbose_name=_("accept by"))
+    accepted_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("accepted at")
     )
-    sign_by = models.DateTimeField(null=True, blank=True, editable=False)
-    signed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    accepted_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("accepted by"),
+    )
+    sign_by = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("sign by"))
+    signed_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("signed at")
+    )
     # The deadline clock (see CLOCK_STATUSES). ``deadline_cycle`` counts the
     # deadlines set so far: warnings and breaches are once per cycle and level.
     due_at = models.DateTimeField(_("deadline"), null=True, blank=True, editable=False)
-    warn_at = models.DateTimeField(null=True, blank=True, editable=False)
-    warned = models.BooleanField(default=False, editable=False)
-    breach_level = models.PositiveSmallIntegerField(default=0, editable=False)
-    deadline_cycle = models.PositiveSmallIntegerField(default=0, editable=False)
+    warn_at = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("warn at"))
+    warned = models.BooleanField(default=False, editable=False, verbose_name=_("warned"))
+    breach_level = models.PositiveSmallIntegerField(
+        default=0, editable=False, verbose_name=_("breach level")
+    )
+    deadline_cycle = models.PositiveSmallIntegerField(
+        default=0, editable=False, verbose_name=_("deadline cycle")
+    )
+    on_hold_since = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("on hold since")
+    )
+    hold_reason = models.CharField(
+        max_length=500, blank=True, editable=False, verbose_name=_("hold reason")
+    )
     # The handling deadline promised to the resident (set on assignment or
     # dispatch, moved by a pause): the desk clocks of a review come and go,
     # this stays, and a reply sent back is worked against it again.
     promised_at = models.DateTimeField(_("promised by"), null=True, blank=True, editable=False)
-    on_hold_since = models.DateTimeField(null=True, blank=True, editable=False)
-    hold_reason = models.CharField(max_length=500, blank=True, editable=False)
 
-    resolved_at = models.DateTimeField(null=True, blank=True, editable=False)
+    resolved_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("resolved at")
+    )
     result = models.TextField(
         _("result"), max_length=DESCRIPTION_LENGTH, blank=True, editable=False
     )
@@ -486,7 +524,9 @@ class Petition(TimeStampedModel):
         _("rating"), max_length=12, choices=Rating.choices, blank=True, editable=False
     )
     rating_comment = models.CharField(_("comment"), max_length=500, blank=True, editable=False)
-    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("closed at")
+    )
 
     objects = PetitionQuerySet.as_manager()
 
@@ -556,24 +596,31 @@ class PetitionEvent(models.Model):
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
     # Empty for the deadline watch (the beat sweep acts, not a person).
     actor = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
     )
     desk = models.CharField(_("as"), max_length=12, choices=Desk.choices)
-    from_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
-    to_status = models.CharField(max_length=20, choices=Status.choices)
+    from_status = models.CharField(
+        max_length=20, choices=Status.choices, blank=True, verbose_name=_("from status")
+    )
+    to_status = models.CharField(max_length=20, choices=Status.choices, verbose_name=_("to status"))
     level = models.CharField(_("level"), max_length=12, choices=Level.choices)
-    round = models.PositiveSmallIntegerField(default=1)
+    round = models.PositiveSmallIntegerField(default=1, verbose_name=_("round"))
     reason = models.CharField(_("reason"), max_length=500, blank=True)
     # Whether the requester reads the reason (see Move.public_text).
-    reason_public = models.BooleanField(default=True)
+    reason_public = models.BooleanField(_("reason shown to the resident"), default=True)
     # The public note is on the resident's timeline; the internal one only staff see.
     public_note = models.TextField(
         _("note for the resident"), max_length=DESCRIPTION_LENGTH, blank=True
     )
     internal_note = models.TextField(_("internal note"), max_length=DESCRIPTION_LENGTH, blank=True)
     # What else the move set: the department, the deadline, the rating…
-    data = models.JSONField(default=dict, blank=True)
-    public = models.BooleanField(default=True)
+    data = models.JSONField(default=dict, blank=True, verbose_name=_("data"))
+    public = models.BooleanField(default=True, verbose_name=_("public"))
     created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
 
     class Meta:
@@ -595,17 +642,26 @@ class PetitionPhoto(models.Model):
 
     keeps_history: ClassVar[bool] = True
 
-    petition = models.ForeignKey(Petition, on_delete=models.PROTECT, related_name="photos")
-    event = models.ForeignKey(PetitionEvent, on_delete=models.PROTECT, related_name="photos")
+    petition = models.ForeignKey(
+        Petition, on_delete=models.PROTECT, related_name="photos", verbose_name=_("petition")
+    )
+    event = models.ForeignKey(
+        PetitionEvent, on_delete=models.PROTECT, related_name="photos", verbose_name=_("event")
+    )
     image = models.FileField(_("photo"), upload_to=petition_photo_path)
     thumbnail = models.FileField(_("thumbnail"), upload_to=petition_photo_path, blank=True)
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
+    width = models.PositiveIntegerField(verbose_name=_("width"))
+    height = models.PositiveIntegerField(verbose_name=_("height"))
     # Empty for the photos of a poster report filed without an account.
     uploaded_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("request photo")
@@ -632,23 +688,48 @@ class PosterDraft(models.Model):
     them (``community.models.PhotoDraft``, made without an owner).
     """
 
-    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    building = models.ForeignKey(Building, on_delete=models.CASCADE, related_name="+")
-    unit = models.ForeignKey(
-        BuildingUnit, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    token = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False, verbose_name=_("token")
     )
-    category = models.CharField(max_length=20, choices=Category.choices, blank=True)
-    description = models.TextField(max_length=DESCRIPTION_LENGTH, blank=True)
-    phone = models.CharField(max_length=11, blank=True)
-    name = models.CharField(max_length=50, blank=True)
+    building = models.ForeignKey(
+        Building, on_delete=models.CASCADE, related_name="+", verbose_name=_("building")
+    )
+    unit = models.ForeignKey(
+        BuildingUnit,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("unit"),
+    )
+    category = models.CharField(
+        max_length=20, choices=Category.choices, blank=True, verbose_name=_("category")
+    )
+    description = models.TextField(
+        max_length=DESCRIPTION_LENGTH, blank=True, verbose_name=_("description")
+    )
+    phone = models.CharField(max_length=11, blank=True, verbose_name=_("phone"))
+    name = models.CharField(max_length=50, blank=True, verbose_name=_("reporter's name"))
     # Set when the code was right: pressing "send" again shows this request.
     petition = models.OneToOneField(
-        Petition, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        Petition,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("petition"),
+    )
+    created_at = models.DateTimeField(
+        default=timezone.now, db_index=True, verbose_name=_("created at")
     )
     photo_draft = models.OneToOneField(
-        PhotoDraft, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        PhotoDraft,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("kept photos"),
     )
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         verbose_name = _("poster report draft")

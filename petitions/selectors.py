@@ -394,11 +394,13 @@ class Rates:
         return self._pct(self.satisfied, self.rated)
 
 
+# Per grouping: the key, the name shown, and the order of the rows (grids in
+# their natural order, people by pinyin).
 GROUPINGS = {
-    "grid": ("grid", "grid__name"),
-    "worker": ("accepted_by", "accepted_by__name"),
-    "community": ("community", "community__name"),
-    "department": ("department", "department__name"),
+    "grid": ("grid", "grid__name", ["grid__kind", "grid__position", "grid__name"]),
+    "worker": ("accepted_by", "accepted_by__name", ["accepted_by__name_sort"]),
+    "community": ("community", "community__name", ["community__name"]),
+    "department": ("department", "department__name", ["department__name"]),
 }
 
 
@@ -419,7 +421,7 @@ def rates(user: User | AnonymousUser, by: str, *, since: datetime | None = None)
 
 def rates_of(rows: QuerySet[Petition], by: str) -> list[Rates]:
     """The three rates of ``rows`` per ``by`` (one query); see ``rates``."""
-    key, name = GROUPINGS[by]
+    key, name, order = GROUPINGS[by]
     now = timezone.now()
     rows = rows.exclude(status__in=[Status.MERGED, Status.WITHDRAWN])
     if by == "department":
@@ -439,7 +441,7 @@ def rates_of(rows: QuerySet[Petition], by: str) -> list[Rates]:
             rated=Count("pk", filter=~Q(rating="")),
             satisfied=Count("pk", filter=Q(rating__in=[Rating.SATISFIED, Rating.BASIC])),
         )
-        .order_by(name)
+        .order_by(*order, key)
     )
     return [
         Rates(
@@ -497,10 +499,10 @@ def daily_summary(community: Community, day: date) -> DailySummary:
         .select_related("petition__building", "actor")
         .order_by("created_at")
     )
-    by_grid: dict[str, int] = {}
+    by_grid: dict[Grid, int] = {}
     by_category: dict[str, int] = {}
     for p in came_in:
-        by_grid[p.grid.name] = by_grid.get(p.grid.name, 0) + 1
+        by_grid[p.grid] = by_grid.get(p.grid, 0) + 1
         label = str(p.get_category_display())
         by_category[label] = by_category.get(label, 0) + 1
     return DailySummary(
@@ -509,7 +511,10 @@ def daily_summary(community: Community, day: date) -> DailySummary:
         came_in=came_in,
         kept=[e for e in day_events if e.action in (Action.ASSIGN, Action.RESOLVE)],
         went_up=[e for e in day_events if e.action == Action.ESCALATE],
-        by_grid=sorted(by_grid.items()),
+        by_grid=[
+            (g.name, n)
+            for g, n in sorted(by_grid.items(), key=lambda gn: (gn[0].position, gn[0].name))
+        ],
         by_category=sorted(by_category.items(), key=lambda kv: -kv[1]),
         open_total=community.petitions.open().count(),
     )

@@ -17,9 +17,9 @@ from django.utils import timezone, translation
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
-from community.pdf import CJK_FONT
+from community.pdf import CJK_FONT, cjk_document
 from volunteers.models import HoursEntry, HoursKind, Volunteer
 
 BODY = ParagraphStyle("body", fontName=CJK_FONT, fontSize=11, leading=18, wordWrap="CJK")
@@ -46,7 +46,7 @@ def hours_statement_pdf(
     """Who, which teams, each activity served with its hours (corrections shown as
     such), the total, and room for the community's seal."""
     out = io.BytesIO()
-    doc = SimpleDocTemplate(
+    doc = cjk_document(
         out,
         pagesize=A4,
         leftMargin=20 * mm,

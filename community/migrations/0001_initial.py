@@ -11,154 +11,592 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Letters, digits and @/./+/-/_ only; not a mobile number.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator(), community.models.people.not_a_mobile_number], verbose_name='username')),
-                ('name', models.CharField(blank=True, max_length=50, verbose_name='name')),
-                ('phone', models.CharField(blank=True, max_length=11, null=True, unique=True, validators=[django.core.validators.RegexValidator('^1[3-9]\\d{9}$', 'Enter an 11-digit mainland mobile number, e.g. 13800138000.')], verbose_name='mobile number')),
-                ('language', models.CharField(choices=[('zh-hans', '简体中文'), ('en', 'English')], default='zh-hans', help_text='For notifications.', max_length=10, verbose_name='language')),
-                ('email_notifications', models.BooleanField(default=True, verbose_name='e-mail notifications')),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                (
+                    "last_login",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last login"),
+                ),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="email address"),
+                ),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                (
+                    "date_joined",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="date joined"
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={"unique": "A user with that username already exists."},
+                        help_text="Letters, digits and @/./+/-/_ only; not a mobile number.",
+                        max_length=150,
+                        unique=True,
+                        validators=[
+                            django.contrib.auth.validators.UnicodeUsernameValidator(),
+                            community.models.people.not_a_mobile_number,
+                        ],
+                        verbose_name="username",
+                    ),
+                ),
+                ("name", models.CharField(blank=True, max_length=50, verbose_name="name")),
+                (
+                    "phone",
+                    models.CharField(
+                        blank=True,
+                        max_length=11,
+                        null=True,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^1[3-9]\\d{9}$",
+                                "Enter an 11-digit mainland mobile number, e.g. 13800138000.",
+                            )
+                        ],
+                        verbose_name="mobile number",
+                    ),
+                ),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[("zh-hans", "简体中文"), ("en", "English")],
+                        default="zh-hans",
+                        help_text="For notifications.",
+                        max_length=10,
+                        verbose_name="language",
+                    ),
+                ),
+                (
+                    "email_notifications",
+                    models.BooleanField(default=True, verbose_name="e-mail notifications"),
+                ),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'user',
-                'verbose_name_plural': 'users',
+                "verbose_name": "user",
+                "verbose_name_plural": "users",
             },
             managers=[
-                ('objects', django.contrib.auth.models.UserManager()),
+                ("objects", django.contrib.auth.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='Street',
+            name="Street",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('bot_webhook_url', models.URLField(blank=True, help_text="Messages for this unit's staff are posted here (WeCom or DingTalk bot).", max_length=500, verbose_name='group bot webhook')),
-                ('bot_kind', models.CharField(choices=[('wecom', 'WeCom group bot'), ('dingtalk', 'DingTalk group bot'), ('generic', 'Generic JSON webhook')], default='wecom', max_length=20, verbose_name='group bot type')),
-                ('district', models.CharField(blank=True, max_length=100, verbose_name='district')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="created"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "bot_webhook_url",
+                    models.URLField(
+                        blank=True,
+                        help_text="Messages for this unit's staff are posted here (WeCom or DingTalk bot).",
+                        max_length=500,
+                        verbose_name="group bot webhook",
+                    ),
+                ),
+                (
+                    "bot_kind",
+                    models.CharField(
+                        choices=[
+                            ("wecom", "WeCom group bot"),
+                            ("dingtalk", "DingTalk group bot"),
+                            ("generic", "Generic JSON webhook"),
+                        ],
+                        default="wecom",
+                        max_length=20,
+                        verbose_name="group bot type",
+                    ),
+                ),
+                ("district", models.CharField(blank=True, max_length=100, verbose_name="district")),
             ],
             options={
-                'verbose_name': 'street',
-                'verbose_name_plural': 'streets',
-                'ordering': ['name'],
-                'constraints': [models.UniqueConstraint(fields=('name',), name='street_name_unique')],
+                "verbose_name": "street",
+                "verbose_name_plural": "streets",
+                "ordering": ["name"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("name",), name="street_name_unique")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Department',
+            name="Department",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('bot_webhook_url', models.URLField(blank=True, help_text="Messages for this unit's staff are posted here (WeCom or DingTalk bot).", max_length=500, verbose_name='group bot webhook')),
-                ('bot_kind', models.CharField(choices=[('wecom', 'WeCom group bot'), ('dingtalk', 'DingTalk group bot'), ('generic', 'Generic JSON webhook')], default='wecom', max_length=20, verbose_name='group bot type')),
-                ('kind', models.CharField(choices=[('city_management', 'City management'), ('police', 'Police station'), ('power_supply', 'Power supply'), ('property', 'Property management'), ('housing', 'Housing'), ('other', 'Other')], max_length=30, verbose_name='kind')),
-                ('phone', models.CharField(blank=True, max_length=30, verbose_name='duty phone')),
-                ('street', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='departments', to='community.street', verbose_name='street')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="created"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "bot_webhook_url",
+                    models.URLField(
+                        blank=True,
+                        help_text="Messages for this unit's staff are posted here (WeCom or DingTalk bot).",
+                        max_length=500,
+                        verbose_name="group bot webhook",
+                    ),
+                ),
+                (
+                    "bot_kind",
+                    models.CharField(
+                        choices=[
+                            ("wecom", "WeCom group bot"),
+                            ("dingtalk", "DingTalk group bot"),
+                            ("generic", "Generic JSON webhook"),
+                        ],
+                        default="wecom",
+                        max_length=20,
+                        verbose_name="group bot type",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("city_management", "City management"),
+                            ("police", "Police station"),
+                            ("power_supply", "Power supply"),
+                            ("property", "Property management"),
+                            ("housing", "Housing"),
+                            ("other", "Other"),
+                        ],
+                        max_length=30,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("phone", models.CharField(blank=True, max_length=30, verbose_name="duty phone")),
+                (
+                    "street",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="departments",
+                        to="community.street",
+                        verbose_name="street",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'department',
-                'verbose_name_plural': 'departments',
-                'ordering': ['street__name', 'name'],
+                "verbose_name": "department",
+                "verbose_name_plural": "departments",
+                "ordering": ["street__name", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Community',
+            name="Community",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('bot_webhook_url', models.URLField(blank=True, help_text="Messages for this unit's staff are posted here (WeCom or DingTalk bot).", max_length=500, verbose_name='group bot webhook')),
-                ('bot_kind', models.CharField(choices=[('wecom', 'WeCom group bot'), ('dingtalk', 'DingTalk group bot'), ('generic', 'Generic JSON webhook')], default='wecom', max_length=20, verbose_name='group bot type')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='address')),
-                ('phone', models.CharField(blank=True, max_length=30, verbose_name='office phone')),
-                ('street', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='communities', to='community.street', verbose_name='street')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="created"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "bot_webhook_url",
+                    models.URLField(
+                        blank=True,
+                        help_text="Messages for this unit's staff are posted here (WeCom or DingTalk bot).",
+                        max_length=500,
+                        verbose_name="group bot webhook",
+                    ),
+                ),
+                (
+                    "bot_kind",
+                    models.CharField(
+                        choices=[
+                            ("wecom", "WeCom group bot"),
+                            ("dingtalk", "DingTalk group bot"),
+                            ("generic", "Generic JSON webhook"),
+                        ],
+                        default="wecom",
+                        max_length=20,
+                        verbose_name="group bot type",
+                    ),
+                ),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="address")),
+                ("phone", models.CharField(blank=True, max_length=30, verbose_name="office phone")),
+                (
+                    "street",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="communities",
+                        to="community.street",
+                        verbose_name="street",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'community',
-                'verbose_name_plural': 'communities',
-                'ordering': ['street__name', 'name'],
+                "verbose_name": "community",
+                "verbose_name_plural": "communities",
+                "ordering": ["street__name", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=50, verbose_name='kind')),
-                ('channel', models.CharField(choices=[('in_app', 'In the portal'), ('email', 'E-mail'), ('webhook', 'Group bot')], max_length=10, verbose_name='channel')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('body', models.TextField(blank=True, verbose_name='text')),
-                ('link', models.CharField(blank=True, max_length=500, verbose_name='link')),
-                ('target', models.CharField(blank=True, max_length=500, verbose_name='sent to')),
-                ('options', models.JSONField(blank=True, default=dict, verbose_name='channel options')),
-                ('dedupe_key', models.CharField(max_length=200, unique=True, verbose_name='dedupe key')),
-                ('status', models.CharField(choices=[('pending', 'Waiting to be sent'), ('sending', 'Being sent'), ('sent', 'Sent'), ('failed', 'Failed')], default='pending', max_length=10, verbose_name='status')),
-                ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='attempts')),
-                ('last_error', models.TextField(blank=True, verbose_name='last error')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='created')),
-                ('next_attempt_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='next attempt')),
-                ('claimed_at', models.DateTimeField(blank=True, null=True, verbose_name='sending since')),
-                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='sent')),
-                ('read_at', models.DateTimeField(blank=True, null=True, verbose_name='read')),
-                ('recipient', models.ForeignKey(blank=True, help_text="Empty for a message to a unit's group bot.", null=True, on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL, verbose_name='recipient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=50, verbose_name="kind")),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("in_app", "In the portal"),
+                            ("email", "E-mail"),
+                            ("webhook", "Group bot"),
+                        ],
+                        max_length=10,
+                        verbose_name="channel",
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("body", models.TextField(blank=True, verbose_name="text")),
+                ("link", models.CharField(blank=True, max_length=500, verbose_name="link")),
+                ("target", models.CharField(blank=True, max_length=500, verbose_name="sent to")),
+                (
+                    "options",
+                    models.JSONField(blank=True, default=dict, verbose_name="channel options"),
+                ),
+                (
+                    "dedupe_key",
+                    models.CharField(max_length=200, unique=True, verbose_name="dedupe key"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting to be sent"),
+                            ("sending", "Being sent"),
+                            ("sent", "Sent"),
+                            ("failed", "Failed"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0, verbose_name="attempts")),
+                ("last_error", models.TextField(blank=True, verbose_name="last error")),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, verbose_name="created"
+                    ),
+                ),
+                (
+                    "next_attempt_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="next attempt"
+                    ),
+                ),
+                (
+                    "claimed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="sending since"),
+                ),
+                ("sent_at", models.DateTimeField(blank=True, null=True, verbose_name="sent")),
+                ("read_at", models.DateTimeField(blank=True, null=True, verbose_name="read")),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty for a message to a unit's group bot.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="recipient",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'notification',
-                'verbose_name_plural': 'notifications',
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['recipient', 'channel', 'read_at'], name='notification_inbox'), models.Index(condition=models.Q(('status__in', ['pending', 'sending'])), fields=['next_attempt_at'], name='notification_due')],
+                "verbose_name": "notification",
+                "verbose_name_plural": "notifications",
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(
+                        fields=["recipient", "channel", "read_at"], name="notification_inbox"
+                    ),
+                    models.Index(
+                        condition=models.Q(("status__in", ["pending", "sending"])),
+                        fields=["next_attempt_at"],
+                        name="notification_due",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('role', models.CharField(choices=[('resident', 'Resident'), ('grid_worker', 'Grid worker'), ('secretary', 'Community secretary'), ('mediator', 'Mediator'), ('volunteer_leader', 'Volunteer team leader'), ('street_dispatcher', 'Street dispatcher'), ('street_lead', 'Street lead'), ('department_handler', 'Department handler'), ('admin', 'Administrator')], max_length=30, verbose_name='role')),
-                ('revoked_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='ended')),
-                ('community', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='community.community', verbose_name='community')),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='community.department', verbose_name='department')),
-                ('granted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='granted by')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL, verbose_name='person')),
-                ('street', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='community.street', verbose_name='street')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="created"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("resident", "Resident"),
+                            ("grid_worker", "Grid worker"),
+                            ("secretary", "Community secretary"),
+                            ("mediator", "Mediator"),
+                            ("volunteer_leader", "Volunteer team leader"),
+                            ("street_dispatcher", "Street dispatcher"),
+                            ("street_lead", "Street lead"),
+                            ("department_handler", "Department handler"),
+                            ("admin", "Administrator"),
+                        ],
+                        max_length=30,
+                        verbose_name="role",
+                    ),
+                ),
+                (
+                    "revoked_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, null=True, verbose_name="ended"
+                    ),
+                ),
+                (
+                    "community",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="memberships",
+                        to="community.community",
+                        verbose_name="community",
+                    ),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="memberships",
+                        to="community.department",
+                        verbose_name="department",
+                    ),
+                ),
+                (
+                    "granted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="granted by",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="person",
+                    ),
+                ),
+                (
+                    "street",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="memberships",
+                        to="community.street",
+                        verbose_name="street",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'role',
-                'verbose_name_plural': 'roles',
-                'ordering': ['user_id', 'role'],
-                'indexes': [models.Index(fields=['user', 'revoked_at'], name='membership_user_active')],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('community__isnull', False), ('department__isnull', True), ('role__in', ['resident', 'grid_worker', 'secretary', 'mediator', 'volunteer_leader']), ('street__isnull', True)), models.Q(('community__isnull', True), ('department__isnull', True), ('role__in', ['street_dispatcher', 'street_lead']), ('street__isnull', False)), models.Q(('community__isnull', True), ('department__isnull', False), ('role__in', ['department_handler']), ('street__isnull', True)), models.Q(('community__isnull', True), ('department__isnull', True), ('role', 'admin'), ('street__isnull', True)), _connector='OR'), name='membership_scope_matches_role', violation_error_message='Choose the unit the role is held in: a community for community roles, a street for street roles, a department for department handlers, and none for administrators.'), models.UniqueConstraint(condition=models.Q(('community__isnull', False), ('revoked_at__isnull', True)), fields=('user', 'role', 'community'), name='membership_unique_community', violation_error_message='This person already holds this role here.'), models.UniqueConstraint(condition=models.Q(('revoked_at__isnull', True), ('street__isnull', False)), fields=('user', 'role', 'street'), name='membership_unique_street'), models.UniqueConstraint(condition=models.Q(('department__isnull', False), ('revoked_at__isnull', True)), fields=('user', 'role', 'department'), name='membership_unique_department'), models.UniqueConstraint(condition=models.Q(('revoked_at__isnull', True), ('role', 'admin')), fields=('user', 'role'), name='membership_unique_admin')],
+                "verbose_name": "role",
+                "verbose_name_plural": "roles",
+                "ordering": ["user_id", "role"],
+                "indexes": [
+                    models.Index(fields=["user", "revoked_at"], name="membership_user_active")
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("community__isnull", False),
+                                ("department__isnull", True),
+                                (
+                                    "role__in",
+                                    [
+                                        "resident",
+                                        "grid_worker",
+                                        "secretary",
+                                        "mediator",
+                                        "volunteer_leader",
+                                    ],
+                                ),
+                                ("street__isnull", True),
+                            ),
+                            models.Q(
+                                ("community__isnull", True),
+                                ("department__isnull", True),
+                                ("role__in", ["street_dispatcher", "street_lead"]),
+                                ("street__isnull", False),
+                            ),
+                            models.Q(
+                                ("community__isnull", True),
+                                ("department__isnull", False),
+                                ("role__in", ["department_handler"]),
+                                ("street__isnull", True),
+                            ),
+                            models.Q(
+                                ("community__isnull", True),
+                                ("department__isnull", True),
+                                ("role", "admin"),
+                                ("street__isnull", True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="membership_scope_matches_role",
+                        violation_error_message="Choose the unit the role is held in: a community for community roles, a street for street roles, a department for department handlers, and none for administrators.",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(
+                            ("community__isnull", False), ("revoked_at__isnull", True)
+                        ),
+                        fields=("user", "role", "community"),
+                        name="membership_unique_community",
+                        violation_error_message="This person already holds this role here.",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("revoked_at__isnull", True), ("street__isnull", False)),
+                        fields=("user", "role", "street"),
+                        name="membership_unique_street",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(
+                            ("department__isnull", False), ("revoked_at__isnull", True)
+                        ),
+                        fields=("user", "role", "department"),
+                        name="membership_unique_department",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("revoked_at__isnull", True), ("role", "admin")),
+                        fields=("user", "role"),
+                        name="membership_unique_admin",
+                    ),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='department',
-            constraint=models.UniqueConstraint(fields=('street', 'name'), name='department_name_unique'),
+            model_name="department",
+            constraint=models.UniqueConstraint(
+                fields=("street", "name"), name="department_name_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='community',
-            constraint=models.UniqueConstraint(fields=('street', 'name'), name='community_name_unique'),
+            model_name="community",
+            constraint=models.UniqueConstraint(
+                fields=("street", "name"), name="community_name_unique"
+            ),
         ),
     ]

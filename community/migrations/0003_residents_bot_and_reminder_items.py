@@ -7,35 +7,66 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('community', '0002_history_is_protected'),
+        ("community", "0002_history_is_protected"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='community',
-            name='residents_bot_kind',
-            field=models.CharField(choices=[('wecom', 'WeCom group bot'), ('dingtalk', 'DingTalk group bot'), ('generic', 'Generic JSON webhook')], default='wecom', max_length=20, verbose_name="residents' group bot type"),
+            model_name="community",
+            name="residents_bot_kind",
+            field=models.CharField(
+                choices=[
+                    ("wecom", "WeCom group bot"),
+                    ("dingtalk", "DingTalk group bot"),
+                    ("generic", "Generic JSON webhook"),
+                ],
+                default="wecom",
+                max_length=20,
+                verbose_name="residents' group bot type",
+            ),
         ),
         migrations.AddField(
-            model_name='community',
-            name='residents_bot_webhook_url',
-            field=models.URLField(blank=True, help_text='Notices for residents are posted here (WeCom or DingTalk bot).', max_length=500, verbose_name="residents' group bot webhook"),
+            model_name="community",
+            name="residents_bot_webhook_url",
+            field=models.URLField(
+                blank=True,
+                help_text="Notices for residents are posted here (WeCom or DingTalk bot).",
+                max_length=500,
+                verbose_name="residents' group bot webhook",
+            ),
         ),
         migrations.CreateModel(
-            name='ReminderItem',
+            name="ReminderItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=200, verbose_name='item')),
-                ('batch', models.CharField(db_index=True, max_length=32, verbose_name='digest')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='recipient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=200, verbose_name="item")),
+                ("batch", models.CharField(db_index=True, max_length=32, verbose_name="digest")),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="created"),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="recipient",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'reminded item',
-                'verbose_name_plural': 'reminded items',
-                'constraints': [models.UniqueConstraint(fields=('recipient', 'key'), name='reminder_item_once')],
+                "verbose_name": "reminded item",
+                "verbose_name_plural": "reminded items",
+                "constraints": [
+                    models.UniqueConstraint(fields=("recipient", "key"), name="reminder_item_once")
+                ],
             },
         ),
     ]

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('community', '0003_residents_bot_and_reminder_items'),
+        ("community", "0003_residents_bot_and_reminder_items"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='notification',
-            name='body',
-            field=models.TextField(blank=True, max_length=8000, verbose_name='text'),
+            model_name="notification",
+            name="body",
+            field=models.TextField(blank=True, max_length=8000, verbose_name="text"),
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='last_error',
-            field=models.TextField(blank=True, max_length=2000, verbose_name='last error'),
+            model_name="notification",
+            name="last_error",
+            field=models.TextField(blank=True, max_length=2000, verbose_name="last error"),
         ),
     ]

@@ -6,15 +6,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('community', '0004_text_limits'),
+        ("community", "0004_text_limits"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='notification',
-            name='recipient',
-            field=models.ForeignKey(blank=True, db_index=False, help_text="Empty for a message to a unit's group bot.", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='notifications', to=settings.AUTH_USER_MODEL, verbose_name='recipient'),
+            model_name="notification",
+            name="recipient",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                help_text="Empty for a message to a unit's group bot.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="notifications",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="recipient",
+            ),
         ),
     ]

@@ -8,182 +8,500 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('community', '0001_initial'),
+        ("community", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Building',
+            name="Building",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('number', models.PositiveSmallIntegerField(verbose_name='building number')),
-                ('name', models.CharField(blank=True, max_length=50, verbose_name='name')),
-                ('floors', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(200)], verbose_name='floors')),
-                ('latitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, verbose_name='latitude')),
-                ('longitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, verbose_name='longitude')),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='buildings', to='community.community', verbose_name='community')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="created"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                ("number", models.PositiveSmallIntegerField(verbose_name="building number")),
+                ("name", models.CharField(blank=True, max_length=50, verbose_name="name")),
+                (
+                    "floors",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(200),
+                        ],
+                        verbose_name="floors",
+                    ),
+                ),
+                (
+                    "latitude",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=6,
+                        max_digits=9,
+                        null=True,
+                        verbose_name="latitude",
+                    ),
+                ),
+                (
+                    "longitude",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=6,
+                        max_digits=9,
+                        null=True,
+                        verbose_name="longitude",
+                    ),
+                ),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="buildings",
+                        to="community.community",
+                        verbose_name="community",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'building',
-                'verbose_name_plural': 'buildings',
-                'ordering': ['community_id', 'number'],
+                "verbose_name": "building",
+                "verbose_name_plural": "buildings",
+                "ordering": ["community_id", "number"],
             },
         ),
         migrations.CreateModel(
-            name='BuildingUnit',
+            name="BuildingUnit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField(verbose_name='unit number')),
-                ('building', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='units', to='grids.building', verbose_name='building')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveSmallIntegerField(verbose_name="unit number")),
+                (
+                    "building",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="units",
+                        to="grids.building",
+                        verbose_name="building",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'unit',
-                'verbose_name_plural': 'units',
-                'ordering': ['building_id', 'number'],
+                "verbose_name": "unit",
+                "verbose_name_plural": "units",
+                "ordering": ["building_id", "number"],
             },
         ),
         migrations.CreateModel(
-            name='Facility',
+            name="Facility",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('kind', models.CharField(choices=[('charging_pile', 'E-bike charging piles')], max_length=20, verbose_name='kind')),
-                ('count', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1)], verbose_name='number of points')),
-                ('price_per_kwh', models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True, verbose_name='price per kWh (yuan)')),
-                ('status', models.CharField(choices=[('working', 'Working'), ('broken', 'Broken')], default='working', max_length=10, verbose_name='status')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='facilities', to='grids.buildingunit', verbose_name='unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="created"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("charging_pile", "E-bike charging piles")],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "count",
+                    models.PositiveSmallIntegerField(
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="number of points",
+                    ),
+                ),
+                (
+                    "price_per_kwh",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=5,
+                        null=True,
+                        verbose_name="price per kWh (yuan)",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("working", "Working"), ("broken", "Broken")],
+                        default="working",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="facilities",
+                        to="grids.buildingunit",
+                        verbose_name="unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'facility',
-                'verbose_name_plural': 'facilities',
-                'ordering': ['unit_id', 'kind'],
+                "verbose_name": "facility",
+                "verbose_name_plural": "facilities",
+                "ordering": ["unit_id", "kind"],
             },
         ),
         migrations.CreateModel(
-            name='Grid',
+            name="Grid",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('kind', models.CharField(choices=[('basic', 'Basic grid'), ('police', 'Police grid'), ('city_management', 'City management grid'), ('civilised_city', 'Civilised-city grid')], max_length=20, verbose_name='kind')),
-                ('name', models.CharField(max_length=50, verbose_name='name')),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='grids', to='community.community', verbose_name='community')),
-                ('overlay_buildings', models.ManyToManyField(blank=True, related_name='overlay_grids', to='grids.building', verbose_name='buildings covered')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="created"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("basic", "Basic grid"),
+                            ("police", "Police grid"),
+                            ("city_management", "City management grid"),
+                            ("civilised_city", "Civilised-city grid"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("name", models.CharField(max_length=50, verbose_name="name")),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="grids",
+                        to="community.community",
+                        verbose_name="community",
+                    ),
+                ),
+                (
+                    "overlay_buildings",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="overlay_grids",
+                        to="grids.building",
+                        verbose_name="buildings covered",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'grid',
-                'verbose_name_plural': 'grids',
-                'ordering': ['community_id', 'kind', 'name'],
+                "verbose_name": "grid",
+                "verbose_name_plural": "grids",
+                "ordering": ["community_id", "kind", "name"],
             },
         ),
         migrations.AddField(
-            model_name='building',
-            name='grid',
-            field=models.ForeignKey(limit_choices_to={'kind': 'basic'}, on_delete=django.db.models.deletion.PROTECT, related_name='buildings', to='grids.grid', verbose_name='basic grid'),
+            model_name="building",
+            name="grid",
+            field=models.ForeignKey(
+                limit_choices_to={"kind": "basic"},
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="buildings",
+                to="grids.grid",
+                verbose_name="basic grid",
+            ),
         ),
         migrations.CreateModel(
-            name='GridStaff',
+            name="GridStaff",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('duty', models.CharField(choices=[('grid_worker', 'Full-time grid worker'), ('party_leader', 'Grid party-group leader'), ('cadre', 'Community cadre responsible'), ('overlay_staff', 'Overlay grid staff')], max_length=20, verbose_name='duty')),
-                ('grid', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='staff', to='grids.grid', verbose_name='grid')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='grid_duties', to=settings.AUTH_USER_MODEL, verbose_name='person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="created"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "duty",
+                    models.CharField(
+                        choices=[
+                            ("grid_worker", "Full-time grid worker"),
+                            ("party_leader", "Grid party-group leader"),
+                            ("cadre", "Community cadre responsible"),
+                            ("overlay_staff", "Overlay grid staff"),
+                        ],
+                        max_length=20,
+                        verbose_name="duty",
+                    ),
+                ),
+                (
+                    "grid",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="staff",
+                        to="grids.grid",
+                        verbose_name="grid",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="grid_duties",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'grid staff',
-                'verbose_name_plural': 'grid staff',
+                "verbose_name": "grid staff",
+                "verbose_name_plural": "grid staff",
             },
         ),
         migrations.CreateModel(
-            name='Household',
+            name="Household",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('room', models.CharField(max_length=10, verbose_name='room')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='households', to='grids.buildingunit', verbose_name='unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="created"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                ("room", models.CharField(max_length=10, verbose_name="room")),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="households",
+                        to="grids.buildingunit",
+                        verbose_name="unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'household',
-                'verbose_name_plural': 'households',
-                'ordering': ['unit_id', 'room'],
+                "verbose_name": "household",
+                "verbose_name_plural": "households",
+                "ordering": ["unit_id", "room"],
             },
         ),
         migrations.CreateModel(
-            name='Resident',
+            name="Resident",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('name', models.CharField(max_length=50, verbose_name='name')),
-                ('phone', models.CharField(blank=True, max_length=11, validators=[django.core.validators.RegexValidator('^1[3-9]\\d{9}$', 'Enter an 11-digit mainland mobile number, e.g. 13800138000.')], verbose_name='mobile number')),
-                ('gender', models.CharField(blank=True, choices=[('f', 'Female'), ('m', 'Male')], max_length=1, verbose_name='gender')),
-                ('birth_year', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1900), django.core.validators.MaxValueValidator(2100)], verbose_name='year of birth')),
-                ('health_note', models.TextField(blank=True, verbose_name='health notes')),
-                ('confirmed_at', models.DateTimeField(blank=True, null=True, verbose_name='confirmed')),
-                ('confirmed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='confirmed by')),
-                ('household', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='residents', to='grids.household', verbose_name='household')),
-                ('user', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='resident', to=settings.AUTH_USER_MODEL, verbose_name='portal account')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="created"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                ("name", models.CharField(max_length=50, verbose_name="name")),
+                (
+                    "phone",
+                    models.CharField(
+                        blank=True,
+                        max_length=11,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^1[3-9]\\d{9}$",
+                                "Enter an 11-digit mainland mobile number, e.g. 13800138000.",
+                            )
+                        ],
+                        verbose_name="mobile number",
+                    ),
+                ),
+                (
+                    "gender",
+                    models.CharField(
+                        blank=True,
+                        choices=[("f", "Female"), ("m", "Male")],
+                        max_length=1,
+                        verbose_name="gender",
+                    ),
+                ),
+                (
+                    "birth_year",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1900),
+                            django.core.validators.MaxValueValidator(2100),
+                        ],
+                        verbose_name="year of birth",
+                    ),
+                ),
+                ("health_note", models.TextField(blank=True, verbose_name="health notes")),
+                (
+                    "confirmed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="confirmed"),
+                ),
+                (
+                    "confirmed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="confirmed by",
+                    ),
+                ),
+                (
+                    "household",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="residents",
+                        to="grids.household",
+                        verbose_name="household",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="resident",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="portal account",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'resident',
-                'verbose_name_plural': 'residents',
-                'ordering': ['household_id', 'id'],
+                "verbose_name": "resident",
+                "verbose_name_plural": "residents",
+                "ordering": ["household_id", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ResidentTag',
+            name="ResidentTag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('tag', models.CharField(choices=[('living_alone', 'Elderly living alone'), ('in_difficulty', 'Elderly in difficulty'), ('limited_mobility', 'Limited mobility'), ('chronic_illness', 'Chronic illness')], max_length=20, verbose_name='care tag')),
-                ('since', models.DateField(auto_now_add=True, verbose_name='since')),
-                ('resident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tags', to='grids.resident', verbose_name='resident')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "tag",
+                    models.CharField(
+                        choices=[
+                            ("living_alone", "Elderly living alone"),
+                            ("in_difficulty", "Elderly in difficulty"),
+                            ("limited_mobility", "Limited mobility"),
+                            ("chronic_illness", "Chronic illness"),
+                        ],
+                        max_length=20,
+                        verbose_name="care tag",
+                    ),
+                ),
+                ("since", models.DateField(auto_now_add=True, verbose_name="since")),
+                (
+                    "resident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tags",
+                        to="grids.resident",
+                        verbose_name="resident",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'care tag',
-                'verbose_name_plural': 'care tags',
+                "verbose_name": "care tag",
+                "verbose_name_plural": "care tags",
             },
         ),
         migrations.AddConstraint(
-            model_name='buildingunit',
-            constraint=models.UniqueConstraint(fields=('building', 'number'), name='unit_number_unique'),
+            model_name="buildingunit",
+            constraint=models.UniqueConstraint(
+                fields=("building", "number"), name="unit_number_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='grid',
-            constraint=models.UniqueConstraint(fields=('community', 'name'), name='grid_name_unique'),
+            model_name="grid",
+            constraint=models.UniqueConstraint(
+                fields=("community", "name"), name="grid_name_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='building',
-            constraint=models.UniqueConstraint(fields=('community', 'number'), name='building_number_unique'),
+            model_name="building",
+            constraint=models.UniqueConstraint(
+                fields=("community", "number"), name="building_number_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='gridstaff',
-            constraint=models.UniqueConstraint(fields=('grid', 'user', 'duty'), name='grid_staff_unique'),
+            model_name="gridstaff",
+            constraint=models.UniqueConstraint(
+                fields=("grid", "user", "duty"), name="grid_staff_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='gridstaff',
-            constraint=models.UniqueConstraint(condition=models.Q(('duty__in', ['grid_worker', 'party_leader', 'cadre'])), fields=('grid', 'duty'), name='grid_one_per_basic_duty', violation_error_message='This grid already has someone in this duty.'),
+            model_name="gridstaff",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("duty__in", ["grid_worker", "party_leader", "cadre"])),
+                fields=("grid", "duty"),
+                name="grid_one_per_basic_duty",
+                violation_error_message="This grid already has someone in this duty.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='household',
-            constraint=models.UniqueConstraint(fields=('unit', 'room'), name='household_unique'),
+            model_name="household",
+            constraint=models.UniqueConstraint(fields=("unit", "room"), name="household_unique"),
         ),
         migrations.AddIndex(
-            model_name='resident',
-            index=models.Index(fields=['name'], name='resident_name'),
+            model_name="resident",
+            index=models.Index(fields=["name"], name="resident_name"),
         ),
         migrations.AddConstraint(
-            model_name='residenttag',
-            constraint=models.UniqueConstraint(fields=('resident', 'tag'), name='resident_tag_unique'),
+            model_name="residenttag",
+            constraint=models.UniqueConstraint(
+                fields=("resident", "tag"), name="resident_tag_unique"
+            ),
         ),
     ]

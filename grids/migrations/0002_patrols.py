@@ -8,51 +8,149 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('grids', '0001_initial'),
+        ("grids", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Patrol',
+            name="Patrol",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('status', models.CharField(choices=[('in_progress', 'In progress'), ('ended', 'Ended')], default='in_progress', editable=False, max_length=20, verbose_name='status')),
-                ('started_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='started')),
-                ('ended_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='ended')),
-                ('summary', models.TextField(blank=True, verbose_name='summary')),
-                ('grid', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='patrols', to='grids.grid', verbose_name='grid')),
-                ('worker', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='patrols', to=settings.AUTH_USER_MODEL, verbose_name='grid worker')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="created"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("in_progress", "In progress"), ("ended", "Ended")],
+                        default="in_progress",
+                        editable=False,
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "started_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="started"),
+                ),
+                (
+                    "ended_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, null=True, verbose_name="ended"
+                    ),
+                ),
+                ("summary", models.TextField(blank=True, verbose_name="summary")),
+                (
+                    "grid",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="patrols",
+                        to="grids.grid",
+                        verbose_name="grid",
+                    ),
+                ),
+                (
+                    "worker",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="patrols",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="grid worker",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'patrol',
-                'verbose_name_plural': 'patrols',
-                'ordering': ['-started_at', '-id'],
+                "verbose_name": "patrol",
+                "verbose_name_plural": "patrols",
+                "ordering": ["-started_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='PatrolCheckIn',
+            name="PatrolCheckIn",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='time')),
-                ('latitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, validators=[django.core.validators.MinValueValidator(-90), django.core.validators.MaxValueValidator(90)], verbose_name='latitude')),
-                ('longitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, validators=[django.core.validators.MinValueValidator(-180), django.core.validators.MaxValueValidator(180)], verbose_name='longitude')),
-                ('note', models.TextField(blank=True, verbose_name='what was found')),
-                ('building', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='check_ins', to='grids.building', verbose_name='building')),
-                ('patrol', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='check_ins', to='grids.patrol', verbose_name='patrol')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, verbose_name="time"
+                    ),
+                ),
+                (
+                    "latitude",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=6,
+                        max_digits=9,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(-90),
+                            django.core.validators.MaxValueValidator(90),
+                        ],
+                        verbose_name="latitude",
+                    ),
+                ),
+                (
+                    "longitude",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=6,
+                        max_digits=9,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(-180),
+                            django.core.validators.MaxValueValidator(180),
+                        ],
+                        verbose_name="longitude",
+                    ),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="what was found")),
+                (
+                    "building",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="check_ins",
+                        to="grids.building",
+                        verbose_name="building",
+                    ),
+                ),
+                (
+                    "patrol",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="check_ins",
+                        to="grids.patrol",
+                        verbose_name="patrol",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'check-in',
-                'verbose_name_plural': 'check-ins',
-                'ordering': ['at', 'id'],
+                "verbose_name": "check-in",
+                "verbose_name_plural": "check-ins",
+                "ordering": ["at", "id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='patrol',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'in_progress')), fields=('worker',), name='patrol_one_in_progress_per_worker'),
+            model_name="patrol",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "in_progress")),
+                fields=("worker",),
+                name="patrol_one_in_progress_per_worker",
+            ),
         ),
     ]

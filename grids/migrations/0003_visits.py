@@ -8,49 +8,115 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('community', '0001_initial'),
-        ('grids', '0002_patrols'),
+        ("community", "0001_initial"),
+        ("grids", "0002_patrols"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CarePlan',
+            name="CarePlan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('tag', models.CharField(choices=[('living_alone', 'Elderly living alone'), ('in_difficulty', 'Elderly in difficulty'), ('limited_mobility', 'Limited mobility'), ('chronic_illness', 'Chronic illness')], max_length=20, verbose_name='care tag')),
-                ('interval_days', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(365)], verbose_name='visit every (days)')),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='care_plans', to='community.community', verbose_name='community')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="created"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "tag",
+                    models.CharField(
+                        choices=[
+                            ("living_alone", "Elderly living alone"),
+                            ("in_difficulty", "Elderly in difficulty"),
+                            ("limited_mobility", "Limited mobility"),
+                            ("chronic_illness", "Chronic illness"),
+                        ],
+                        max_length=20,
+                        verbose_name="care tag",
+                    ),
+                ),
+                (
+                    "interval_days",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(365),
+                        ],
+                        verbose_name="visit every (days)",
+                    ),
+                ),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="care_plans",
+                        to="community.community",
+                        verbose_name="community",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'care plan',
-                'verbose_name_plural': 'care plans',
-                'constraints': [models.UniqueConstraint(fields=('community', 'tag'), name='care_plan_unique')],
+                "verbose_name": "care plan",
+                "verbose_name_plural": "care plans",
+                "constraints": [
+                    models.UniqueConstraint(fields=("community", "tag"), name="care_plan_unique")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Visit',
+            name="Visit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('visited_on', models.DateField(verbose_name='date of visit')),
-                ('condition', models.TextField(blank=True, verbose_name='how they are')),
-                ('needs', models.TextField(blank=True, verbose_name='what they need')),
-                ('follow_up', models.TextField(blank=True, verbose_name='follow-up')),
-                ('card_left', models.BooleanField(default=False, verbose_name='contact card left')),
-                ('resident', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='visits', to='grids.resident', verbose_name='resident')),
-                ('worker', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='visits', to=settings.AUTH_USER_MODEL, verbose_name='visited by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="created"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                ("visited_on", models.DateField(verbose_name="date of visit")),
+                ("condition", models.TextField(blank=True, verbose_name="how they are")),
+                ("needs", models.TextField(blank=True, verbose_name="what they need")),
+                ("follow_up", models.TextField(blank=True, verbose_name="follow-up")),
+                ("card_left", models.BooleanField(default=False, verbose_name="contact card left")),
+                (
+                    "resident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="visits",
+                        to="grids.resident",
+                        verbose_name="resident",
+                    ),
+                ),
+                (
+                    "worker",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="visits",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="visited by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'home visit',
-                'verbose_name_plural': 'home visits',
-                'ordering': ['-visited_on', '-id'],
-                'indexes': [models.Index(fields=['resident', '-visited_on'], name='visit_latest')],
+                "verbose_name": "home visit",
+                "verbose_name_plural": "home visits",
+                "ordering": ["-visited_on", "-id"],
+                "indexes": [models.Index(fields=["resident", "-visited_on"], name="visit_latest")],
             },
         ),
     ]

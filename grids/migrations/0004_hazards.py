@@ -8,59 +8,203 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('grids', '0003_visits'),
+        ("grids", "0003_visits"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Hazard',
+            name="Hazard",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('kind', models.CharField(choices=[('flying_wire', 'Flying-wire e-bike charging'), ('blocked_exit', 'Blocked fire exit'), ('exposed_wiring', 'Exposed wiring'), ('broken_facility', 'Broken facility'), ('other', 'Other')], max_length=20, verbose_name='kind')),
-                ('severity', models.CharField(choices=[('low', 'Low'), ('medium', 'Medium'), ('high', 'High: danger now')], default='medium', max_length=10, verbose_name='severity')),
-                ('description', models.TextField(verbose_name='what was found')),
-                ('status', models.CharField(choices=[('open', 'Open'), ('fixed', 'Fixed')], default='open', editable=False, max_length=10, verbose_name='status')),
-                ('fixed_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='fixed')),
-                ('fix_note', models.TextField(blank=True, verbose_name='how it was fixed')),
-                ('building', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='hazards', to='grids.building', verbose_name='building')),
-                ('facility', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='hazards', to='grids.facility', verbose_name='facility')),
-                ('fixed_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='hazards_fixed', to=settings.AUTH_USER_MODEL, verbose_name='fixed by')),
-                ('patrol', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='hazards', to='grids.patrol', verbose_name='found on patrol')),
-                ('reported_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='hazards_reported', to=settings.AUTH_USER_MODEL, verbose_name='reported by')),
-                ('unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='hazards', to='grids.buildingunit', verbose_name='unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="created"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("flying_wire", "Flying-wire e-bike charging"),
+                            ("blocked_exit", "Blocked fire exit"),
+                            ("exposed_wiring", "Exposed wiring"),
+                            ("broken_facility", "Broken facility"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[
+                            ("low", "Low"),
+                            ("medium", "Medium"),
+                            ("high", "High: danger now"),
+                        ],
+                        default="medium",
+                        max_length=10,
+                        verbose_name="severity",
+                    ),
+                ),
+                ("description", models.TextField(verbose_name="what was found")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Open"), ("fixed", "Fixed")],
+                        default="open",
+                        editable=False,
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "fixed_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, null=True, verbose_name="fixed"
+                    ),
+                ),
+                ("fix_note", models.TextField(blank=True, verbose_name="how it was fixed")),
+                (
+                    "building",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="hazards",
+                        to="grids.building",
+                        verbose_name="building",
+                    ),
+                ),
+                (
+                    "facility",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="hazards",
+                        to="grids.facility",
+                        verbose_name="facility",
+                    ),
+                ),
+                (
+                    "fixed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="hazards_fixed",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="fixed by",
+                    ),
+                ),
+                (
+                    "patrol",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="hazards",
+                        to="grids.patrol",
+                        verbose_name="found on patrol",
+                    ),
+                ),
+                (
+                    "reported_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="hazards_reported",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="reported by",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="hazards",
+                        to="grids.buildingunit",
+                        verbose_name="unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'hazard',
-                'verbose_name_plural': 'hazards',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "hazard",
+                "verbose_name_plural": "hazards",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='HazardPhoto',
+            name="HazardPhoto",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('stage', models.CharField(choices=[('found', 'As found'), ('fixed', 'After the fix')], max_length=10, verbose_name='stage')),
-                ('image', models.FileField(upload_to=grids.models.fieldwork.hazard_photo_path, verbose_name='photo')),
-                ('thumbnail', models.FileField(blank=True, upload_to=grids.models.fieldwork.hazard_photo_path, verbose_name='thumbnail')),
-                ('width', models.PositiveIntegerField()),
-                ('height', models.PositiveIntegerField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('hazard', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='photos', to='grids.hazard', verbose_name='hazard')),
-                ('uploaded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "stage",
+                    models.CharField(
+                        choices=[("found", "As found"), ("fixed", "After the fix")],
+                        max_length=10,
+                        verbose_name="stage",
+                    ),
+                ),
+                (
+                    "image",
+                    models.FileField(
+                        upload_to=grids.models.fieldwork.hazard_photo_path, verbose_name="photo"
+                    ),
+                ),
+                (
+                    "thumbnail",
+                    models.FileField(
+                        blank=True,
+                        upload_to=grids.models.fieldwork.hazard_photo_path,
+                        verbose_name="thumbnail",
+                    ),
+                ),
+                ("width", models.PositiveIntegerField()),
+                ("height", models.PositiveIntegerField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "hazard",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="photos",
+                        to="grids.hazard",
+                        verbose_name="hazard",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'hazard photo',
-                'verbose_name_plural': 'hazard photos',
-                'ordering': ['created_at', 'id'],
+                "verbose_name": "hazard photo",
+                "verbose_name_plural": "hazard photos",
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='hazard',
-            index=models.Index(fields=['status', 'building'], name='hazard_open'),
+            model_name="hazard",
+            index=models.Index(fields=["status", "building"], name="hazard_open"),
         ),
     ]

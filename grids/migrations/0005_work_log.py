@@ -7,31 +7,79 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('grids', '0004_hazards'),
+        ("grids", "0004_hazards"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='WorkLogEntry',
+            name="WorkLogEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('category', models.CharField(choices=[('errand', 'Errand for a resident'), ('policy_talk', 'Policy talk'), ('mediation', 'Mediation on the spot'), ('prevention', 'Prevention and safety advice'), ('other', 'Other service')], max_length=20, verbose_name='category')),
-                ('done_on', models.DateField(verbose_name='date')),
-                ('note', models.TextField(verbose_name='what was done')),
-                ('grid', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='work_log', to='grids.grid', verbose_name='grid')),
-                ('resident', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='grids.resident', verbose_name='for resident')),
-                ('worker', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='work_log', to=settings.AUTH_USER_MODEL, verbose_name='grid worker')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="created"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("errand", "Errand for a resident"),
+                            ("policy_talk", "Policy talk"),
+                            ("mediation", "Mediation on the spot"),
+                            ("prevention", "Prevention and safety advice"),
+                            ("other", "Other service"),
+                        ],
+                        max_length=20,
+                        verbose_name="category",
+                    ),
+                ),
+                ("done_on", models.DateField(verbose_name="date")),
+                ("note", models.TextField(verbose_name="what was done")),
+                (
+                    "grid",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="work_log",
+                        to="grids.grid",
+                        verbose_name="grid",
+                    ),
+                ),
+                (
+                    "resident",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="grids.resident",
+                        verbose_name="for resident",
+                    ),
+                ),
+                (
+                    "worker",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="work_log",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="grid worker",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'work log entry',
-                'verbose_name_plural': 'work log',
-                'ordering': ['-done_on', '-id'],
-                'indexes': [models.Index(fields=['worker', 'done_on'], name='worklog_worker_day')],
+                "verbose_name": "work log entry",
+                "verbose_name_plural": "work log",
+                "ordering": ["-done_on", "-id"],
+                "indexes": [models.Index(fields=["worker", "done_on"], name="worklog_worker_day")],
             },
         ),
     ]

@@ -5,15 +5,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('grids', '0005_work_log'),
+        ("grids", "0005_work_log"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddConstraint(
-            model_name='visit',
-            constraint=models.UniqueConstraint(fields=('resident', 'worker', 'visited_on'), name='visit_once_a_day'),
+            model_name="visit",
+            constraint=models.UniqueConstraint(
+                fields=("resident", "worker", "visited_on"), name="visit_once_a_day"
+            ),
         ),
     ]

@@ -7,58 +7,166 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('grids', '0006_visit_once_a_day'),
+        ("grids", "0006_visit_once_a_day"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HouseholdClaim',
+            name="HouseholdClaim",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('name', models.CharField(max_length=50, verbose_name='name given')),
-                ('status', models.CharField(choices=[('pending', 'Waiting for the grid worker'), ('confirmed', 'Confirmed'), ('rejected', 'Not confirmed'), ('withdrawn', 'Withdrawn')], default='pending', editable=False, max_length=10, verbose_name='status')),
-                ('decided_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='decided')),
-                ('reason', models.TextField(blank=True, editable=False, verbose_name='reason')),
-                ('claimant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='household_claims', to=settings.AUTH_USER_MODEL, verbose_name='claimant')),
-                ('decided_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='decided by')),
-                ('household', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='claims', to='grids.household', verbose_name='household')),
-                ('resident', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='grids.resident', verbose_name='resident record')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="created"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                ("name", models.CharField(max_length=50, verbose_name="name given")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting for the grid worker"),
+                            ("confirmed", "Confirmed"),
+                            ("rejected", "Not confirmed"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        default="pending",
+                        editable=False,
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "decided_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, null=True, verbose_name="decided"
+                    ),
+                ),
+                ("reason", models.TextField(blank=True, editable=False, verbose_name="reason")),
+                (
+                    "claimant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="household_claims",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="claimant",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="decided by",
+                    ),
+                ),
+                (
+                    "household",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="claims",
+                        to="grids.household",
+                        verbose_name="household",
+                    ),
+                ),
+                (
+                    "resident",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="grids.resident",
+                        verbose_name="resident record",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'household claim',
-                'verbose_name_plural': 'household claims',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "household claim",
+                "verbose_name_plural": "household claims",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='HouseholdClaimEvent',
+            name="HouseholdClaimEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('file', 'Claimed'), ('confirm', 'Confirm'), ('reject', 'Do not confirm'), ('withdraw', 'Withdraw')], max_length=10, verbose_name='action')),
-                ('from_status', models.CharField(blank=True, max_length=10, verbose_name='from')),
-                ('to_status', models.CharField(max_length=10, verbose_name='to')),
-                ('reason', models.TextField(blank=True, verbose_name='reason')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='time')),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='by')),
-                ('claim', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='grids.householdclaim', verbose_name='claim')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("file", "Claimed"),
+                            ("confirm", "Confirm"),
+                            ("reject", "Do not confirm"),
+                            ("withdraw", "Withdraw"),
+                        ],
+                        max_length=10,
+                        verbose_name="action",
+                    ),
+                ),
+                ("from_status", models.CharField(blank=True, max_length=10, verbose_name="from")),
+                ("to_status", models.CharField(max_length=10, verbose_name="to")),
+                ("reason", models.TextField(blank=True, verbose_name="reason")),
+                (
+                    "at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="time"),
+                ),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="by",
+                    ),
+                ),
+                (
+                    "claim",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="events",
+                        to="grids.householdclaim",
+                        verbose_name="claim",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'claim event',
-                'verbose_name_plural': 'claim events',
-                'ordering': ['at', 'id'],
+                "verbose_name": "claim event",
+                "verbose_name_plural": "claim events",
+                "ordering": ["at", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='householdclaim',
-            index=models.Index(fields=['status', 'household'], name='household_claim_status'),
+            model_name="householdclaim",
+            index=models.Index(fields=["status", "household"], name="household_claim_status"),
         ),
         migrations.AddConstraint(
-            model_name='householdclaim',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'pending')), fields=('claimant',), name='household_claim_one_pending', violation_error_message='You already have a claim waiting.'),
+            model_name="householdclaim",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "pending")),
+                fields=("claimant",),
+                name="household_claim_one_pending",
+                violation_error_message="You already have a claim waiting.",
+            ),
         ),
     ]

@@ -6,41 +6,71 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('grids', '0007_household_claims'),
+        ("grids", "0007_household_claims"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='resident',
-            name='moved_out_on',
-            field=models.DateField(blank=True, editable=False, null=True, verbose_name='moved out'),
+            model_name="resident",
+            name="moved_out_on",
+            field=models.DateField(blank=True, editable=False, null=True, verbose_name="moved out"),
         ),
         migrations.AlterField(
-            model_name='hazard',
-            name='patrol',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='hazards', to='grids.patrol', verbose_name='found on patrol'),
+            model_name="hazard",
+            name="patrol",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="hazards",
+                to="grids.patrol",
+                verbose_name="found on patrol",
+            ),
         ),
         migrations.AlterField(
-            model_name='hazardphoto',
-            name='hazard',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='photos', to='grids.hazard', verbose_name='hazard'),
+            model_name="hazardphoto",
+            name="hazard",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="photos",
+                to="grids.hazard",
+                verbose_name="hazard",
+            ),
         ),
         migrations.AlterField(
-            model_name='patrolcheckin',
-            name='patrol',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='check_ins', to='grids.patrol', verbose_name='patrol'),
+            model_name="patrolcheckin",
+            name="patrol",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="check_ins",
+                to="grids.patrol",
+                verbose_name="patrol",
+            ),
         ),
         migrations.AlterField(
-            model_name='resident',
-            name='confirmed_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='confirmed by'),
+            model_name="resident",
+            name="confirmed_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="confirmed by",
+            ),
         ),
         migrations.AlterField(
-            model_name='worklogentry',
-            name='resident',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='grids.resident', verbose_name='for resident'),
+            model_name="worklogentry",
+            name="resident",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="grids.resident",
+                verbose_name="for resident",
+            ),
         ),
     ]

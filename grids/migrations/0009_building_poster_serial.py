@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('grids', '0008_resident_moved_out_history_protected'),
+        ("grids", "0008_resident_moved_out_history_protected"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='building',
-            name='poster_serial',
-            field=models.PositiveSmallIntegerField(default=1, editable=False, verbose_name='poster serial'),
+            model_name="building",
+            name="poster_serial",
+            field=models.PositiveSmallIntegerField(
+                default=1, editable=False, verbose_name="poster serial"
+            ),
         ),
     ]

@@ -7,83 +7,226 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('community', '0003_residents_bot_and_reminder_items'),
-        ('grids', '0009_building_poster_serial'),
+        ("community", "0003_residents_bot_and_reminder_items"),
+        ("grids", "0009_building_poster_serial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Notice',
+            name="Notice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('whole_community', models.BooleanField(default=True, editable=False, verbose_name='whole community')),
-                ('title', models.CharField(max_length=100, verbose_name='title')),
-                ('body', models.TextField(max_length=2000, verbose_name='text')),
-                ('pinned', models.BooleanField(default=False, verbose_name='pinned')),
-                ('starts_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='shown from')),
-                ('ends_at', models.DateTimeField(blank=True, null=True, verbose_name='shown until')),
-                ('to_group_bot', models.BooleanField(default=False, verbose_name="posted to the residents' group")),
-                ('status', models.CharField(choices=[('published', 'Published'), ('withdrawn', 'Withdrawn')], default='published', editable=False, max_length=10, verbose_name='status')),
-                ('withdrawn_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='withdrawn')),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='notices', to=settings.AUTH_USER_MODEL, verbose_name='published by')),
-                ('buildings', models.ManyToManyField(blank=True, related_name='notices', to='grids.building', verbose_name='buildings')),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='notices', to='community.community', verbose_name='community')),
-                ('grids', models.ManyToManyField(blank=True, related_name='notices', to='grids.grid', verbose_name='grids')),
-                ('withdrawn_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='withdrawn by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="created"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "whole_community",
+                    models.BooleanField(
+                        default=True, editable=False, verbose_name="whole community"
+                    ),
+                ),
+                ("title", models.CharField(max_length=100, verbose_name="title")),
+                ("body", models.TextField(max_length=2000, verbose_name="text")),
+                ("pinned", models.BooleanField(default=False, verbose_name="pinned")),
+                (
+                    "starts_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="shown from"
+                    ),
+                ),
+                (
+                    "ends_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="shown until"),
+                ),
+                (
+                    "to_group_bot",
+                    models.BooleanField(
+                        default=False, verbose_name="posted to the residents' group"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("published", "Published"), ("withdrawn", "Withdrawn")],
+                        default="published",
+                        editable=False,
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "withdrawn_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, null=True, verbose_name="withdrawn"
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="notices",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="published by",
+                    ),
+                ),
+                (
+                    "buildings",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="notices",
+                        to="grids.building",
+                        verbose_name="buildings",
+                    ),
+                ),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="notices",
+                        to="community.community",
+                        verbose_name="community",
+                    ),
+                ),
+                (
+                    "grids",
+                    models.ManyToManyField(
+                        blank=True, related_name="notices", to="grids.grid", verbose_name="grids"
+                    ),
+                ),
+                (
+                    "withdrawn_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="withdrawn by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'notice',
-                'verbose_name_plural': 'notices',
-                'ordering': ['-pinned', '-starts_at', '-id'],
+                "verbose_name": "notice",
+                "verbose_name_plural": "notices",
+                "ordering": ["-pinned", "-starts_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='NoticeRead',
+            name="NoticeRead",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('read_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='read')),
-                ('notice', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reads', to='grids.notice', verbose_name='notice')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='reader')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "read_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="read"),
+                ),
+                (
+                    "notice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reads",
+                        to="grids.notice",
+                        verbose_name="notice",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="reader",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'notice read',
-                'verbose_name_plural': 'notice reads',
+                "verbose_name": "notice read",
+                "verbose_name_plural": "notice reads",
             },
         ),
         migrations.CreateModel(
-            name='NoticeRevision',
+            name="NoticeRevision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=100, verbose_name='title')),
-                ('body', models.TextField(verbose_name='text')),
-                ('pinned', models.BooleanField(verbose_name='pinned')),
-                ('starts_at', models.DateTimeField(verbose_name='shown from')),
-                ('ends_at', models.DateTimeField(blank=True, null=True, verbose_name='shown until')),
-                ('edited_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='edited')),
-                ('edited_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='edited by')),
-                ('notice', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='revisions', to='grids.notice', verbose_name='notice')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=100, verbose_name="title")),
+                ("body", models.TextField(verbose_name="text")),
+                ("pinned", models.BooleanField(verbose_name="pinned")),
+                ("starts_at", models.DateTimeField(verbose_name="shown from")),
+                (
+                    "ends_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="shown until"),
+                ),
+                (
+                    "edited_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="edited"),
+                ),
+                (
+                    "edited_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="edited by",
+                    ),
+                ),
+                (
+                    "notice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="revisions",
+                        to="grids.notice",
+                        verbose_name="notice",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'notice revision',
-                'verbose_name_plural': 'notice revisions',
-                'ordering': ['-edited_at', '-id'],
+                "verbose_name": "notice revision",
+                "verbose_name_plural": "notice revisions",
+                "ordering": ["-edited_at", "-id"],
             },
         ),
         migrations.AddIndex(
-            model_name='notice',
-            index=models.Index(fields=['community', 'status', '-pinned', '-starts_at'], name='notice_current'),
+            model_name="notice",
+            index=models.Index(
+                fields=["community", "status", "-pinned", "-starts_at"], name="notice_current"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='notice',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_at__isnull', True), ('ends_at__gt', models.F('starts_at')), _connector='OR'), name='notice_ends_after_start', violation_error_message='The end must come after the start.'),
+            model_name="notice",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("ends_at__isnull", True),
+                    ("ends_at__gt", models.F("starts_at")),
+                    _connector="OR",
+                ),
+                name="notice_ends_after_start",
+                violation_error_message="The end must come after the start.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='noticeread',
-            constraint=models.UniqueConstraint(fields=('user', 'notice'), name='notice_read_once'),
+            model_name="noticeread",
+            constraint=models.UniqueConstraint(fields=("user", "notice"), name="notice_read_once"),
         ),
     ]

@@ -4,70 +4,71 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('grids', '0010_notices'),
+        ("grids", "0010_notices"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='hazard',
-            name='description',
-            field=models.TextField(max_length=4000, verbose_name='what was found'),
+            model_name="hazard",
+            name="description",
+            field=models.TextField(max_length=4000, verbose_name="what was found"),
         ),
         migrations.AlterField(
-            model_name='hazard',
-            name='fix_note',
-            field=models.TextField(blank=True, max_length=4000, verbose_name='how it was fixed'),
+            model_name="hazard",
+            name="fix_note",
+            field=models.TextField(blank=True, max_length=4000, verbose_name="how it was fixed"),
         ),
         migrations.AlterField(
-            model_name='householdclaim',
-            name='reason',
-            field=models.TextField(blank=True, editable=False, max_length=500, verbose_name='reason'),
+            model_name="householdclaim",
+            name="reason",
+            field=models.TextField(
+                blank=True, editable=False, max_length=500, verbose_name="reason"
+            ),
         ),
         migrations.AlterField(
-            model_name='householdclaimevent',
-            name='reason',
-            field=models.TextField(blank=True, max_length=500, verbose_name='reason'),
+            model_name="householdclaimevent",
+            name="reason",
+            field=models.TextField(blank=True, max_length=500, verbose_name="reason"),
         ),
         migrations.AlterField(
-            model_name='noticerevision',
-            name='body',
-            field=models.TextField(max_length=2000, verbose_name='text'),
+            model_name="noticerevision",
+            name="body",
+            field=models.TextField(max_length=2000, verbose_name="text"),
         ),
         migrations.AlterField(
-            model_name='patrol',
-            name='summary',
-            field=models.TextField(blank=True, max_length=4000, verbose_name='summary'),
+            model_name="patrol",
+            name="summary",
+            field=models.TextField(blank=True, max_length=4000, verbose_name="summary"),
         ),
         migrations.AlterField(
-            model_name='patrolcheckin',
-            name='note',
-            field=models.TextField(blank=True, max_length=2000, verbose_name='what was found'),
+            model_name="patrolcheckin",
+            name="note",
+            field=models.TextField(blank=True, max_length=2000, verbose_name="what was found"),
         ),
         migrations.AlterField(
-            model_name='resident',
-            name='health_note',
-            field=models.TextField(blank=True, max_length=4000, verbose_name='health notes'),
+            model_name="resident",
+            name="health_note",
+            field=models.TextField(blank=True, max_length=4000, verbose_name="health notes"),
         ),
         migrations.AlterField(
-            model_name='visit',
-            name='condition',
-            field=models.TextField(blank=True, max_length=4000, verbose_name='how they are'),
+            model_name="visit",
+            name="condition",
+            field=models.TextField(blank=True, max_length=4000, verbose_name="how they are"),
         ),
         migrations.AlterField(
-            model_name='visit',
-            name='follow_up',
-            field=models.TextField(blank=True, max_length=4000, verbose_name='follow-up'),
+            model_name="visit",
+            name="follow_up",
+            field=models.TextField(blank=True, max_length=4000, verbose_name="follow-up"),
         ),
         migrations.AlterField(
-            model_name='visit',
-            name='needs',
-            field=models.TextField(blank=True, max_length=4000, verbose_name='what they need'),
+            model_name="visit",
+            name="needs",
+            field=models.TextField(blank=True, max_length=4000, verbose_name="what they need"),
         ),
         migrations.AlterField(
-            model_name='worklogentry',
-            name='note',
-            field=models.TextField(max_length=4000, verbose_name='what was done'),
+            model_name="worklogentry",
+            name="note",
+            field=models.TextField(max_length=4000, verbose_name="what was done"),
         ),
     ]

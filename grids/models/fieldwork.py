@@ -277,10 +277,12 @@ class HazardPhoto(models.Model):
     stage = models.CharField(_("stage"), max_length=10, choices=PhotoStage.choices)
     image = models.FileField(_("photo"), upload_to=hazard_photo_path)
     thumbnail = models.FileField(_("thumbnail"), upload_to=hazard_photo_path, blank=True)
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
-    uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    width = models.PositiveIntegerField(verbose_name=_("width"))
+    height = models.PositiveIntegerField(verbose_name=_("height"))
+    uploaded_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("hazard photo")

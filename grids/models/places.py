@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from community.models import Community, Membership, Role, TimeStampedModel, User
+from community.sorting import number_in_name
 
 # --- Grids ---------------------------------------------------------------------
 
@@ -59,6 +60,15 @@ class Grid(TimeStampedModel):
     )
     kind = models.CharField(_("kind"), max_length=20, choices=GridKind.choices)
     name = models.CharField(_("name"), max_length=50)
+    position = models.PositiveIntegerField(
+        _("list position"),
+        default=0,
+        help_text=_(
+            "Grids are listed by this number within their community and kind. "
+            "Left at 0, it is the number in the name (第三网格: 3), or else the next "
+            "after the community's last grid."
+        ),
+    )
     # Overlay grids cover buildings of any basic grid; basic grids own theirs
     # through Building.grid.
     overlay_buildings: models.ManyToManyField[Building, Any] = models.ManyToManyField(
@@ -70,7 +80,8 @@ class Grid(TimeStampedModel):
     class Meta:
         verbose_name = _("grid")
         verbose_name_plural = _("grids")
-        ordering = ["community_id", "kind", "name"]
+        # 第一、第二、第三网格 in that order, not by code point (一 三 二).
+        ordering = ["community_id", "kind", "position", "name"]
         constraints = [
             models.UniqueConstraint(fields=["community", "name"], name="grid_name_unique")
         ]
@@ -78,9 +89,36 @@ class Grid(TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Give a grid saved without a position its natural one.
+
+        Here rather than in a service: grids are made in the admin, by the demo
+        seed and by the test factories, and every one of them must land in its
+        place in each list; an explicit position (the admin's) is kept.
+        """
+        if not self.position:
+            self.position = default_grid_position(self.name, self.community_id, exclude=self.pk)
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "position"}
+        super().save(*args, **kwargs)
+
     @property
     def is_basic(self) -> bool:
         return self.kind == GridKind.BASIC
+
+
+def default_grid_position(name: str, community_id: int | None, *, exclude: int | None) -> int:
+    """The number in the grid's name, or one past the community's last grid
+    (creation order) when the name has none."""
+    number = number_in_name(name)
+    if number is not None:
+        return number
+    others = Grid.objects.filter(community=community_id)
+    if exclude is not None:
+        others = others.exclude(pk=exclude)
+    last = others.aggregate(last=models.Max("position"))["last"]
+    return (last or 0) + 1
 
 
 class GridStaff(TimeStampedModel):

@@ -9,144 +9,447 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('community', '0001_initial'),
-        ('grids', '0006_visit_once_a_day'),
-        ('petitions', '0001_initial'),
+        ("community", "0001_initial"),
+        ("grids", "0006_visit_once_a_day"),
+        ("petitions", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MediationCase',
+            name="MediationCase",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('number', models.CharField(editable=False, max_length=20, unique=True, verbose_name='case number')),
-                ('source', models.CharField(choices=[('walk_in', 'Walk-in'), ('referral', 'Referred by a grid worker'), ('petition', 'From a request')], max_length=10, verbose_name='source')),
-                ('dispute_type', models.CharField(choices=[('neighbours', 'Neighbours'), ('family', 'Family'), ('property_management', 'Property management'), ('damages', 'Damage compensation'), ('housing', 'Housing'), ('other', 'Other')], max_length=20, verbose_name='dispute')),
-                ('facts', models.TextField(verbose_name='what happened')),
-                ('status', models.CharField(choices=[('open', 'Open'), ('in_mediation', 'In mediation'), ('agreement', 'Agreement reached'), ('no_agreement', 'No agreement'), ('referred', 'Referred elsewhere'), ('followed_up', 'Followed up'), ('closed', 'Closed')], default='open', editable=False, max_length=20, verbose_name='status')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('opened_on', models.DateField(default=django.utils.timezone.localdate, verbose_name='opened')),
-                ('due_on', models.DateField(editable=False, verbose_name='to close by')),
-                ('risk', models.BooleanField(default=False, editable=False, verbose_name='risk of escalation')),
-                ('risk_note', models.CharField(blank=True, editable=False, max_length=500)),
-                ('limit_warned', models.BooleanField(default=False, editable=False)),
-                ('outcome_note', models.TextField(blank=True, editable=False, verbose_name='outcome')),
-                ('closed_on', models.DateField(blank=True, editable=False, null=True, verbose_name='closed')),
-                ('client_token', models.UUIDField(default=uuid.uuid4, editable=False)),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='mediation_cases', to='community.community')),
-                ('mediators', models.ManyToManyField(related_name='mediation_cases', to=settings.AUTH_USER_MODEL)),
-                ('opened_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('petition', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='mediation_case', to='petitions.petition', verbose_name='request')),
-                ('referred_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="created"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "number",
+                    models.CharField(
+                        editable=False, max_length=20, unique=True, verbose_name="case number"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("walk_in", "Walk-in"),
+                            ("referral", "Referred by a grid worker"),
+                            ("petition", "From a request"),
+                        ],
+                        max_length=10,
+                        verbose_name="source",
+                    ),
+                ),
+                (
+                    "dispute_type",
+                    models.CharField(
+                        choices=[
+                            ("neighbours", "Neighbours"),
+                            ("family", "Family"),
+                            ("property_management", "Property management"),
+                            ("damages", "Damage compensation"),
+                            ("housing", "Housing"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                        verbose_name="dispute",
+                    ),
+                ),
+                ("facts", models.TextField(verbose_name="what happened")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("in_mediation", "In mediation"),
+                            ("agreement", "Agreement reached"),
+                            ("no_agreement", "No agreement"),
+                            ("referred", "Referred elsewhere"),
+                            ("followed_up", "Followed up"),
+                            ("closed", "Closed"),
+                        ],
+                        default="open",
+                        editable=False,
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                (
+                    "opened_on",
+                    models.DateField(
+                        default=django.utils.timezone.localdate, verbose_name="opened"
+                    ),
+                ),
+                ("due_on", models.DateField(editable=False, verbose_name="to close by")),
+                (
+                    "risk",
+                    models.BooleanField(
+                        default=False, editable=False, verbose_name="risk of escalation"
+                    ),
+                ),
+                ("risk_note", models.CharField(blank=True, editable=False, max_length=500)),
+                ("limit_warned", models.BooleanField(default=False, editable=False)),
+                (
+                    "outcome_note",
+                    models.TextField(blank=True, editable=False, verbose_name="outcome"),
+                ),
+                (
+                    "closed_on",
+                    models.DateField(blank=True, editable=False, null=True, verbose_name="closed"),
+                ),
+                ("client_token", models.UUIDField(default=uuid.uuid4, editable=False)),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="mediation_cases",
+                        to="community.community",
+                    ),
+                ),
+                (
+                    "mediators",
+                    models.ManyToManyField(
+                        related_name="mediation_cases", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "opened_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "petition",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="mediation_case",
+                        to="petitions.petition",
+                        verbose_name="request",
+                    ),
+                ),
+                (
+                    "referred_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'mediation case',
-                'verbose_name_plural': 'mediation cases',
-                'ordering': ['-opened_on', '-id'],
+                "verbose_name": "mediation case",
+                "verbose_name_plural": "mediation cases",
+                "ordering": ["-opened_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='FollowUp',
+            name="FollowUp",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('due_on', models.DateField(verbose_name='due')),
-                ('done_on', models.DateField(blank=True, null=True, verbose_name='visited on')),
-                ('carried_out', models.BooleanField(null=True, verbose_name='being carried out')),
-                ('note', models.TextField(blank=True, verbose_name='what was found')),
-                ('reminded', models.BooleanField(default=False, editable=False)),
-                ('visited_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='follow_ups', to='mediation.mediationcase')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("due_on", models.DateField(verbose_name="due")),
+                ("done_on", models.DateField(blank=True, null=True, verbose_name="visited on")),
+                ("carried_out", models.BooleanField(null=True, verbose_name="being carried out")),
+                ("note", models.TextField(blank=True, verbose_name="what was found")),
+                ("reminded", models.BooleanField(default=False, editable=False)),
+                (
+                    "visited_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="follow_ups",
+                        to="mediation.mediationcase",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'follow-up visit',
-                'verbose_name_plural': 'follow-up visits',
-                'ordering': ['due_on', 'id'],
+                "verbose_name": "follow-up visit",
+                "verbose_name_plural": "follow-up visits",
+                "ordering": ["due_on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='CaseParty',
+            name="CaseParty",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('applicant', 'Applicant'), ('respondent', 'Respondent'), ('other', 'Other party')], max_length=12, verbose_name='role')),
-                ('name', models.CharField(max_length=50, verbose_name='name')),
-                ('phone', models.CharField(blank=True, max_length=20, verbose_name='phone')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='address')),
-                ('resident', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='grids.resident')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='mediation_parties', to=settings.AUTH_USER_MODEL)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='parties', to='mediation.mediationcase')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("applicant", "Applicant"),
+                            ("respondent", "Respondent"),
+                            ("other", "Other party"),
+                        ],
+                        max_length=12,
+                        verbose_name="role",
+                    ),
+                ),
+                ("name", models.CharField(max_length=50, verbose_name="name")),
+                ("phone", models.CharField(blank=True, max_length=20, verbose_name="phone")),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="address")),
+                (
+                    "resident",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="grids.resident",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="mediation_parties",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="parties",
+                        to="mediation.mediationcase",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'party',
-                'verbose_name_plural': 'parties',
-                'ordering': ['id'],
+                "verbose_name": "party",
+                "verbose_name_plural": "parties",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='CaseEvent',
+            name="CaseEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('open', 'Opened'), ('session', 'Record a session'), ('agree', 'Record the agreement'), ('no_agreement', 'Close without agreement'), ('refer', 'Refer elsewhere'), ('follow_up', 'Record a follow-up visit'), ('close', 'Close the case'), ('extend', 'Extend the time limit'), ('flag_risk', 'Flag a risk of escalation'), ('confirmation', 'Record the judicial confirmation'), ('limit_near', 'Time limit near')], max_length=20, verbose_name='action')),
-                ('from_status', models.CharField(blank=True, choices=[('open', 'Open'), ('in_mediation', 'In mediation'), ('agreement', 'Agreement reached'), ('no_agreement', 'No agreement'), ('referred', 'Referred elsewhere'), ('followed_up', 'Followed up'), ('closed', 'Closed')], max_length=20)),
-                ('to_status', models.CharField(choices=[('open', 'Open'), ('in_mediation', 'In mediation'), ('agreement', 'Agreement reached'), ('no_agreement', 'No agreement'), ('referred', 'Referred elsewhere'), ('followed_up', 'Followed up'), ('closed', 'Closed')], max_length=20)),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='mediation.mediationcase')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("open", "Opened"),
+                            ("session", "Record a session"),
+                            ("agree", "Record the agreement"),
+                            ("no_agreement", "Close without agreement"),
+                            ("refer", "Refer elsewhere"),
+                            ("follow_up", "Record a follow-up visit"),
+                            ("close", "Close the case"),
+                            ("extend", "Extend the time limit"),
+                            ("flag_risk", "Flag a risk of escalation"),
+                            ("confirmation", "Record the judicial confirmation"),
+                            ("limit_near", "Time limit near"),
+                        ],
+                        max_length=20,
+                        verbose_name="action",
+                    ),
+                ),
+                (
+                    "from_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("open", "Open"),
+                            ("in_mediation", "In mediation"),
+                            ("agreement", "Agreement reached"),
+                            ("no_agreement", "No agreement"),
+                            ("referred", "Referred elsewhere"),
+                            ("followed_up", "Followed up"),
+                            ("closed", "Closed"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "to_status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("in_mediation", "In mediation"),
+                            ("agreement", "Agreement reached"),
+                            ("no_agreement", "No agreement"),
+                            ("referred", "Referred elsewhere"),
+                            ("followed_up", "Followed up"),
+                            ("closed", "Closed"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="mediation.mediationcase",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'case event',
-                'verbose_name_plural': 'case events',
-                'ordering': ['created_at', 'id'],
+                "verbose_name": "case event",
+                "verbose_name_plural": "case events",
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Agreement',
+            name="Agreement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('written', 'Written agreement'), ('oral', 'Oral agreement')], max_length=10, verbose_name='kind')),
-                ('facts', models.TextField(verbose_name='facts and responsibilities')),
-                ('terms', models.TextField(verbose_name='what was agreed')),
-                ('performance', models.CharField(max_length=500, verbose_name='how and where it is carried out')),
-                ('perform_by', models.DateField(verbose_name='to be carried out by')),
-                ('agreed_on', models.DateField(verbose_name='agreed on')),
-                ('confirmation_applied', models.BooleanField(default=False, verbose_name='applied for judicial confirmation')),
-                ('confirmation_result', models.CharField(blank=True, max_length=200, verbose_name='confirmation result')),
-                ('case', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='agreement', to='mediation.mediationcase')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("written", "Written agreement"), ("oral", "Oral agreement")],
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("facts", models.TextField(verbose_name="facts and responsibilities")),
+                ("terms", models.TextField(verbose_name="what was agreed")),
+                (
+                    "performance",
+                    models.CharField(
+                        max_length=500, verbose_name="how and where it is carried out"
+                    ),
+                ),
+                ("perform_by", models.DateField(verbose_name="to be carried out by")),
+                ("agreed_on", models.DateField(verbose_name="agreed on")),
+                (
+                    "confirmation_applied",
+                    models.BooleanField(
+                        default=False, verbose_name="applied for judicial confirmation"
+                    ),
+                ),
+                (
+                    "confirmation_result",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="confirmation result"
+                    ),
+                ),
+                (
+                    "case",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="agreement",
+                        to="mediation.mediationcase",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'agreement',
-                'verbose_name_plural': 'agreements',
+                "verbose_name": "agreement",
+                "verbose_name_plural": "agreements",
             },
         ),
         migrations.CreateModel(
-            name='MediationSession',
+            name="MediationSession",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('held_on', models.DateField(verbose_name='date')),
-                ('place', models.CharField(max_length=100, verbose_name='place')),
-                ('attendees', models.CharField(max_length=500, verbose_name='who attended')),
-                ('record', models.TextField(verbose_name='what was said')),
-                ('proposals', models.TextField(blank=True, verbose_name='what was proposed')),
-                ('signature_scan', models.FileField(blank=True, upload_to=mediation.models.signature_path, verbose_name='signature page (scan)')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sessions', to='mediation.mediationcase')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("held_on", models.DateField(verbose_name="date")),
+                ("place", models.CharField(max_length=100, verbose_name="place")),
+                ("attendees", models.CharField(max_length=500, verbose_name="who attended")),
+                ("record", models.TextField(verbose_name="what was said")),
+                ("proposals", models.TextField(blank=True, verbose_name="what was proposed")),
+                (
+                    "signature_scan",
+                    models.FileField(
+                        blank=True,
+                        upload_to=mediation.models.signature_path,
+                        verbose_name="signature page (scan)",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sessions",
+                        to="mediation.mediationcase",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'mediation session',
-                'verbose_name_plural': 'mediation sessions',
-                'ordering': ['held_on', 'id'],
+                "verbose_name": "mediation session",
+                "verbose_name_plural": "mediation sessions",
+                "ordering": ["held_on", "id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='mediationcase',
-            constraint=models.UniqueConstraint(fields=('opened_by', 'client_token'), name='mediation_case_token_unique'),
+            model_name="mediationcase",
+            constraint=models.UniqueConstraint(
+                fields=("opened_by", "client_token"), name="mediation_case_token_unique"
+            ),
         ),
     ]

@@ -6,47 +6,78 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('grids', '0008_resident_moved_out_history_protected'),
-        ('mediation', '0001_initial'),
+        ("grids", "0008_resident_moved_out_history_protected"),
+        ("mediation", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='agreement',
-            name='case',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='agreement', to='mediation.mediationcase'),
+            model_name="agreement",
+            name="case",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="agreement",
+                to="mediation.mediationcase",
+            ),
         ),
         migrations.AlterField(
-            model_name='caseevent',
-            name='case',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='mediation.mediationcase'),
+            model_name="caseevent",
+            name="case",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="events",
+                to="mediation.mediationcase",
+            ),
         ),
         migrations.AlterField(
-            model_name='caseparty',
-            name='case',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='parties', to='mediation.mediationcase'),
+            model_name="caseparty",
+            name="case",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="parties",
+                to="mediation.mediationcase",
+            ),
         ),
         migrations.AlterField(
-            model_name='caseparty',
-            name='resident',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='grids.resident'),
+            model_name="caseparty",
+            name="resident",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="grids.resident",
+            ),
         ),
         migrations.AlterField(
-            model_name='caseparty',
-            name='user',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='mediation_parties', to=settings.AUTH_USER_MODEL),
+            model_name="caseparty",
+            name="user",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="mediation_parties",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AlterField(
-            model_name='followup',
-            name='case',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='follow_ups', to='mediation.mediationcase'),
+            model_name="followup",
+            name="case",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="follow_ups",
+                to="mediation.mediationcase",
+            ),
         ),
         migrations.AlterField(
-            model_name='mediationsession',
-            name='case',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sessions', to='mediation.mediationcase'),
+            model_name="mediationsession",
+            name="case",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="sessions",
+                to="mediation.mediationcase",
+            ),
         ),
     ]

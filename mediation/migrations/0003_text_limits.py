@@ -4,50 +4,51 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('mediation', '0002_history_is_protected'),
+        ("mediation", "0002_history_is_protected"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='agreement',
-            name='facts',
-            field=models.TextField(max_length=8000, verbose_name='facts and responsibilities'),
+            model_name="agreement",
+            name="facts",
+            field=models.TextField(max_length=8000, verbose_name="facts and responsibilities"),
         ),
         migrations.AlterField(
-            model_name='agreement',
-            name='terms',
-            field=models.TextField(max_length=8000, verbose_name='what was agreed'),
+            model_name="agreement",
+            name="terms",
+            field=models.TextField(max_length=8000, verbose_name="what was agreed"),
         ),
         migrations.AlterField(
-            model_name='caseevent',
-            name='note',
-            field=models.TextField(blank=True, max_length=8000, verbose_name='note'),
+            model_name="caseevent",
+            name="note",
+            field=models.TextField(blank=True, max_length=8000, verbose_name="note"),
         ),
         migrations.AlterField(
-            model_name='followup',
-            name='note',
-            field=models.TextField(blank=True, max_length=8000, verbose_name='what was found'),
+            model_name="followup",
+            name="note",
+            field=models.TextField(blank=True, max_length=8000, verbose_name="what was found"),
         ),
         migrations.AlterField(
-            model_name='mediationcase',
-            name='facts',
-            field=models.TextField(max_length=8000, verbose_name='what happened'),
+            model_name="mediationcase",
+            name="facts",
+            field=models.TextField(max_length=8000, verbose_name="what happened"),
         ),
         migrations.AlterField(
-            model_name='mediationcase',
-            name='outcome_note',
-            field=models.TextField(blank=True, editable=False, max_length=8000, verbose_name='outcome'),
+            model_name="mediationcase",
+            name="outcome_note",
+            field=models.TextField(
+                blank=True, editable=False, max_length=8000, verbose_name="outcome"
+            ),
         ),
         migrations.AlterField(
-            model_name='mediationsession',
-            name='proposals',
-            field=models.TextField(blank=True, max_length=8000, verbose_name='what was proposed'),
+            model_name="mediationsession",
+            name="proposals",
+            field=models.TextField(blank=True, max_length=8000, verbose_name="what was proposed"),
         ),
         migrations.AlterField(
-            model_name='mediationsession',
-            name='record',
-            field=models.TextField(max_length=20000, verbose_name='what was said'),
+            model_name="mediationsession",
+            name="record",
+            field=models.TextField(max_length=20000, verbose_name="what was said"),
         ),
     ]

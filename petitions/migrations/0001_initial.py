@@ -9,146 +9,581 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('community', '0001_initial'),
-        ('grids', '0006_visit_once_a_day'),
+        ("community", "0001_initial"),
+        ("grids", "0006_visit_once_a_day"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DeadlineRule',
+            name="DeadlineRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('category', models.CharField(blank=True, choices=[('safety', 'Safety hazard'), ('utilities', 'Water, power, gas, heating'), ('sanitation', 'Sanitation and environment'), ('facilities', 'Public facilities'), ('property', 'Property management'), ('neighbours', 'Neighbours'), ('other', 'Other')], max_length=20, verbose_name='category')),
-                ('priority', models.CharField(choices=[('urgent', 'Urgent'), ('normal', 'General'), ('complex', 'Complex')], max_length=10, verbose_name='priority')),
-                ('hours', models.PositiveIntegerField(verbose_name='hours to resolve')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("safety", "Safety hazard"),
+                            ("utilities", "Water, power, gas, heating"),
+                            ("sanitation", "Sanitation and environment"),
+                            ("facilities", "Public facilities"),
+                            ("property", "Property management"),
+                            ("neighbours", "Neighbours"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                        verbose_name="category",
+                    ),
+                ),
+                (
+                    "priority",
+                    models.CharField(
+                        choices=[
+                            ("urgent", "Urgent"),
+                            ("normal", "General"),
+                            ("complex", "Complex"),
+                        ],
+                        max_length=10,
+                        verbose_name="priority",
+                    ),
+                ),
+                ("hours", models.PositiveIntegerField(verbose_name="hours to resolve")),
             ],
             options={
-                'verbose_name': 'deadline rule',
-                'verbose_name_plural': 'deadline rules',
-                'ordering': ['priority', 'category'],
-                'constraints': [models.UniqueConstraint(fields=('category', 'priority'), name='deadline_rule_unique'), models.CheckConstraint(condition=models.Q(('hours__gte', 1)), name='deadline_rule_positive')],
+                "verbose_name": "deadline rule",
+                "verbose_name_plural": "deadline rules",
+                "ordering": ["priority", "category"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("category", "priority"), name="deadline_rule_unique"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("hours__gte", 1)), name="deadline_rule_positive"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Petition',
+            name="Petition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('reference', models.CharField(editable=False, max_length=20, unique=True, verbose_name='reference')),
-                ('category', models.CharField(choices=[('safety', 'Safety hazard'), ('utilities', 'Water, power, gas, heating'), ('sanitation', 'Sanitation and environment'), ('facilities', 'Public facilities'), ('property', 'Property management'), ('neighbours', 'Neighbours'), ('other', 'Other')], max_length=20, verbose_name='category')),
-                ('priority', models.CharField(choices=[('urgent', 'Urgent'), ('normal', 'General'), ('complex', 'Complex')], default='normal', max_length=10, verbose_name='priority')),
-                ('description', models.TextField(verbose_name='what is the matter')),
-                ('channel', models.CharField(choices=[('online', 'Online by the resident'), ('walk_in', 'Walk-in'), ('phone', 'Phone call'), ('patrol', 'Patrol finding'), ('hazard', 'Hazard report')], max_length=10, verbose_name='channel')),
-                ('place_note', models.CharField(blank=True, max_length=200, verbose_name='where exactly')),
-                ('requester_name', models.CharField(max_length=50, verbose_name='requester')),
-                ('requester_phone', models.CharField(blank=True, max_length=20, verbose_name="requester's phone")),
-                ('client_token', models.UUIDField(default=uuid.uuid4, editable=False)),
-                ('status', models.CharField(choices=[('submitted', 'Waiting for the grid worker'), ('returned', 'Returned for details'), ('accepted', 'Accepted by the grid'), ('in_community', 'Handled by the community'), ('escalated', 'Escalated to the street'), ('dispatched', 'Dispatched to a department'), ('in_progress', 'Department at work'), ('replied', 'Department replied'), ('resolved', 'Resolved, awaiting callback'), ('called_back', 'Called back, awaiting rating'), ('closed', 'Closed'), ('merged', 'Merged into another request'), ('withdrawn', 'Withdrawn')], default='submitted', editable=False, max_length=20, verbose_name='status')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('round', models.PositiveSmallIntegerField(default=1, editable=False, verbose_name='round')),
-                ('accept_by', models.DateTimeField(editable=False)),
-                ('accepted_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('sign_by', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('signed_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('due_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='deadline')),
-                ('warn_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('warned', models.BooleanField(default=False, editable=False)),
-                ('breach_level', models.PositiveSmallIntegerField(default=0, editable=False)),
-                ('deadline_cycle', models.PositiveSmallIntegerField(default=0, editable=False)),
-                ('on_hold_since', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('hold_reason', models.CharField(blank=True, editable=False, max_length=500)),
-                ('resolved_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('result', models.TextField(blank=True, editable=False, verbose_name='result')),
-                ('rating', models.CharField(blank=True, choices=[('satisfied', 'Satisfied'), ('basic', 'Basically satisfied'), ('unsatisfied', 'Unsatisfied')], editable=False, max_length=12, verbose_name='rating')),
-                ('rating_comment', models.CharField(blank=True, editable=False, max_length=500, verbose_name='comment')),
-                ('closed_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('accepted_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('assignee', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('building', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='petitions', to='grids.building', verbose_name='building')),
-                ('community', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.PROTECT, related_name='petitions', to='community.community')),
-                ('department', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='petitions', to='community.department')),
-                ('grid', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.PROTECT, related_name='petitions', to='grids.grid')),
-                ('hazard', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='petition', to='grids.hazard', verbose_name='hazard')),
-                ('merged_into', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='merged_from', to='petitions.petition')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='recorded by')),
-                ('requester', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='petitions', to=settings.AUTH_USER_MODEL, verbose_name='requester account')),
-                ('resident', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='petitions', to='grids.resident', verbose_name='resident')),
-                ('unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='grids.buildingunit', verbose_name='unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="created"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "reference",
+                    models.CharField(
+                        editable=False, max_length=20, unique=True, verbose_name="reference"
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("safety", "Safety hazard"),
+                            ("utilities", "Water, power, gas, heating"),
+                            ("sanitation", "Sanitation and environment"),
+                            ("facilities", "Public facilities"),
+                            ("property", "Property management"),
+                            ("neighbours", "Neighbours"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                        verbose_name="category",
+                    ),
+                ),
+                (
+                    "priority",
+                    models.CharField(
+                        choices=[
+                            ("urgent", "Urgent"),
+                            ("normal", "General"),
+                            ("complex", "Complex"),
+                        ],
+                        default="normal",
+                        max_length=10,
+                        verbose_name="priority",
+                    ),
+                ),
+                ("description", models.TextField(verbose_name="what is the matter")),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("online", "Online by the resident"),
+                            ("walk_in", "Walk-in"),
+                            ("phone", "Phone call"),
+                            ("patrol", "Patrol finding"),
+                            ("hazard", "Hazard report"),
+                        ],
+                        max_length=10,
+                        verbose_name="channel",
+                    ),
+                ),
+                (
+                    "place_note",
+                    models.CharField(blank=True, max_length=200, verbose_name="where exactly"),
+                ),
+                ("requester_name", models.CharField(max_length=50, verbose_name="requester")),
+                (
+                    "requester_phone",
+                    models.CharField(blank=True, max_length=20, verbose_name="requester's phone"),
+                ),
+                ("client_token", models.UUIDField(default=uuid.uuid4, editable=False)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("submitted", "Waiting for the grid worker"),
+                            ("returned", "Returned for details"),
+                            ("accepted", "Accepted by the grid"),
+                            ("in_community", "Handled by the community"),
+                            ("escalated", "Escalated to the street"),
+                            ("dispatched", "Dispatched to a department"),
+                            ("in_progress", "Department at work"),
+                            ("replied", "Department replied"),
+                            ("resolved", "Resolved, awaiting callback"),
+                            ("called_back", "Called back, awaiting rating"),
+                            ("closed", "Closed"),
+                            ("merged", "Merged into another request"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        default="submitted",
+                        editable=False,
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                (
+                    "round",
+                    models.PositiveSmallIntegerField(
+                        default=1, editable=False, verbose_name="round"
+                    ),
+                ),
+                ("accept_by", models.DateTimeField(editable=False)),
+                ("accepted_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("sign_by", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("signed_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                (
+                    "due_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, null=True, verbose_name="deadline"
+                    ),
+                ),
+                ("warn_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("warned", models.BooleanField(default=False, editable=False)),
+                ("breach_level", models.PositiveSmallIntegerField(default=0, editable=False)),
+                ("deadline_cycle", models.PositiveSmallIntegerField(default=0, editable=False)),
+                ("on_hold_since", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("hold_reason", models.CharField(blank=True, editable=False, max_length=500)),
+                ("resolved_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("result", models.TextField(blank=True, editable=False, verbose_name="result")),
+                (
+                    "rating",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("satisfied", "Satisfied"),
+                            ("basic", "Basically satisfied"),
+                            ("unsatisfied", "Unsatisfied"),
+                        ],
+                        editable=False,
+                        max_length=12,
+                        verbose_name="rating",
+                    ),
+                ),
+                (
+                    "rating_comment",
+                    models.CharField(
+                        blank=True, editable=False, max_length=500, verbose_name="comment"
+                    ),
+                ),
+                ("closed_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                (
+                    "accepted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "building",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="petitions",
+                        to="grids.building",
+                        verbose_name="building",
+                    ),
+                ),
+                (
+                    "community",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="petitions",
+                        to="community.community",
+                    ),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="petitions",
+                        to="community.department",
+                    ),
+                ),
+                (
+                    "grid",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="petitions",
+                        to="grids.grid",
+                    ),
+                ),
+                (
+                    "hazard",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="petition",
+                        to="grids.hazard",
+                        verbose_name="hazard",
+                    ),
+                ),
+                (
+                    "merged_into",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="merged_from",
+                        to="petitions.petition",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="recorded by",
+                    ),
+                ),
+                (
+                    "requester",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="petitions",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="requester account",
+                    ),
+                ),
+                (
+                    "resident",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="petitions",
+                        to="grids.resident",
+                        verbose_name="resident",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="grids.buildingunit",
+                        verbose_name="unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'request',
-                'verbose_name_plural': 'requests',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "request",
+                "verbose_name_plural": "requests",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='PetitionEvent',
+            name="PetitionEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('submit', 'Submitted'), ('accept', 'Accept'), ('return', 'Return for details'), ('amend', 'Add details and resubmit'), ('withdraw', 'Withdraw'), ('merge', 'Merge into another request'), ('assign', 'Handle in the community'), ('escalate', 'Escalate to the street'), ('street_return', 'Send back to the community'), ('dispatch', 'Dispatch to a department'), ('sign', 'Sign for the order'), ('decline', 'Decline the order'), ('reply', 'Reply with the result'), ('approve', 'Accept the reply'), ('send_back', 'Send the reply back'), ('resolve', 'Record the result'), ('callback', 'Record the callback'), ('rate', 'Rate the result'), ('close_unrated', 'Closed without a rating'), ('hold', 'Put on hold'), ('resume', 'Resume'), ('deadline_near', 'Deadline near'), ('breach', 'Deadline breached')], max_length=20, verbose_name='action')),
-                ('desk', models.CharField(choices=[('requester', 'Requester'), ('grid', 'Grid worker'), ('community', 'Community secretary'), ('assignee', 'Community handler'), ('street', 'Street dispatcher'), ('street_lead', 'Street lead'), ('department', 'Department handler'), ('system', 'Deadline watch')], max_length=12, verbose_name='as')),
-                ('from_status', models.CharField(blank=True, choices=[('submitted', 'Waiting for the grid worker'), ('returned', 'Returned for details'), ('accepted', 'Accepted by the grid'), ('in_community', 'Handled by the community'), ('escalated', 'Escalated to the street'), ('dispatched', 'Dispatched to a department'), ('in_progress', 'Department at work'), ('replied', 'Department replied'), ('resolved', 'Resolved, awaiting callback'), ('called_back', 'Called back, awaiting rating'), ('closed', 'Closed'), ('merged', 'Merged into another request'), ('withdrawn', 'Withdrawn')], max_length=20)),
-                ('to_status', models.CharField(choices=[('submitted', 'Waiting for the grid worker'), ('returned', 'Returned for details'), ('accepted', 'Accepted by the grid'), ('in_community', 'Handled by the community'), ('escalated', 'Escalated to the street'), ('dispatched', 'Dispatched to a department'), ('in_progress', 'Department at work'), ('replied', 'Department replied'), ('resolved', 'Resolved, awaiting callback'), ('called_back', 'Called back, awaiting rating'), ('closed', 'Closed'), ('merged', 'Merged into another request'), ('withdrawn', 'Withdrawn')], max_length=20)),
-                ('level', models.CharField(choices=[('grid', 'Grid'), ('community', 'Community'), ('street', 'Street'), ('department', 'Department')], max_length=12, verbose_name='level')),
-                ('round', models.PositiveSmallIntegerField(default=1)),
-                ('reason', models.CharField(blank=True, max_length=500, verbose_name='reason')),
-                ('public_note', models.TextField(blank=True, verbose_name='note for the resident')),
-                ('internal_note', models.TextField(blank=True, verbose_name='internal note')),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('public', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='time')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('petition', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='petitions.petition', verbose_name='request')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("submit", "Submitted"),
+                            ("accept", "Accept"),
+                            ("return", "Return for details"),
+                            ("amend", "Add details and resubmit"),
+                            ("withdraw", "Withdraw"),
+                            ("merge", "Merge into another request"),
+                            ("assign", "Handle in the community"),
+                            ("escalate", "Escalate to the street"),
+                            ("street_return", "Send back to the community"),
+                            ("dispatch", "Dispatch to a department"),
+                            ("sign", "Sign for the order"),
+                            ("decline", "Decline the order"),
+                            ("reply", "Reply with the result"),
+                            ("approve", "Accept the reply"),
+                            ("send_back", "Send the reply back"),
+                            ("resolve", "Record the result"),
+                            ("callback", "Record the callback"),
+                            ("rate", "Rate the result"),
+                            ("close_unrated", "Closed without a rating"),
+                            ("hold", "Put on hold"),
+                            ("resume", "Resume"),
+                            ("deadline_near", "Deadline near"),
+                            ("breach", "Deadline breached"),
+                        ],
+                        max_length=20,
+                        verbose_name="action",
+                    ),
+                ),
+                (
+                    "desk",
+                    models.CharField(
+                        choices=[
+                            ("requester", "Requester"),
+                            ("grid", "Grid worker"),
+                            ("community", "Community secretary"),
+                            ("assignee", "Community handler"),
+                            ("street", "Street dispatcher"),
+                            ("street_lead", "Street lead"),
+                            ("department", "Department handler"),
+                            ("system", "Deadline watch"),
+                        ],
+                        max_length=12,
+                        verbose_name="as",
+                    ),
+                ),
+                (
+                    "from_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("submitted", "Waiting for the grid worker"),
+                            ("returned", "Returned for details"),
+                            ("accepted", "Accepted by the grid"),
+                            ("in_community", "Handled by the community"),
+                            ("escalated", "Escalated to the street"),
+                            ("dispatched", "Dispatched to a department"),
+                            ("in_progress", "Department at work"),
+                            ("replied", "Department replied"),
+                            ("resolved", "Resolved, awaiting callback"),
+                            ("called_back", "Called back, awaiting rating"),
+                            ("closed", "Closed"),
+                            ("merged", "Merged into another request"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "to_status",
+                    models.CharField(
+                        choices=[
+                            ("submitted", "Waiting for the grid worker"),
+                            ("returned", "Returned for details"),
+                            ("accepted", "Accepted by the grid"),
+                            ("in_community", "Handled by the community"),
+                            ("escalated", "Escalated to the street"),
+                            ("dispatched", "Dispatched to a department"),
+                            ("in_progress", "Department at work"),
+                            ("replied", "Department replied"),
+                            ("resolved", "Resolved, awaiting callback"),
+                            ("called_back", "Called back, awaiting rating"),
+                            ("closed", "Closed"),
+                            ("merged", "Merged into another request"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("grid", "Grid"),
+                            ("community", "Community"),
+                            ("street", "Street"),
+                            ("department", "Department"),
+                        ],
+                        max_length=12,
+                        verbose_name="level",
+                    ),
+                ),
+                ("round", models.PositiveSmallIntegerField(default=1)),
+                ("reason", models.CharField(blank=True, max_length=500, verbose_name="reason")),
+                ("public_note", models.TextField(blank=True, verbose_name="note for the resident")),
+                ("internal_note", models.TextField(blank=True, verbose_name="internal note")),
+                ("data", models.JSONField(blank=True, default=dict)),
+                ("public", models.BooleanField(default=True)),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, verbose_name="time"
+                    ),
+                ),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "petition",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="petitions.petition",
+                        verbose_name="request",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'request event',
-                'verbose_name_plural': 'request events',
-                'ordering': ['created_at', 'id'],
+                "verbose_name": "request event",
+                "verbose_name_plural": "request events",
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='PetitionPhoto',
+            name="PetitionPhoto",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('image', models.FileField(upload_to=petitions.models.petition_photo_path, verbose_name='photo')),
-                ('thumbnail', models.FileField(blank=True, upload_to=petitions.models.petition_photo_path, verbose_name='thumbnail')),
-                ('width', models.PositiveIntegerField()),
-                ('height', models.PositiveIntegerField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='photos', to='petitions.petitionevent')),
-                ('petition', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='photos', to='petitions.petition')),
-                ('uploaded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "image",
+                    models.FileField(
+                        upload_to=petitions.models.petition_photo_path, verbose_name="photo"
+                    ),
+                ),
+                (
+                    "thumbnail",
+                    models.FileField(
+                        blank=True,
+                        upload_to=petitions.models.petition_photo_path,
+                        verbose_name="thumbnail",
+                    ),
+                ),
+                ("width", models.PositiveIntegerField()),
+                ("height", models.PositiveIntegerField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "event",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="photos",
+                        to="petitions.petitionevent",
+                    ),
+                ),
+                (
+                    "petition",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="photos",
+                        to="petitions.petition",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'request photo',
-                'verbose_name_plural': 'request photos',
-                'ordering': ['created_at', 'id'],
+                "verbose_name": "request photo",
+                "verbose_name_plural": "request photos",
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='petition',
-            index=models.Index(fields=['community', 'status'], name='petition_community_status'),
+            model_name="petition",
+            index=models.Index(fields=["community", "status"], name="petition_community_status"),
         ),
         migrations.AddIndex(
-            model_name='petition',
-            index=models.Index(fields=['grid', 'status'], name='petition_grid_status'),
+            model_name="petition",
+            index=models.Index(fields=["grid", "status"], name="petition_grid_status"),
         ),
         migrations.AddIndex(
-            model_name='petition',
-            index=models.Index(fields=['building', 'category', 'status'], name='petition_duplicates'),
+            model_name="petition",
+            index=models.Index(
+                fields=["building", "category", "status"], name="petition_duplicates"
+            ),
         ),
         migrations.AddIndex(
-            model_name='petition',
-            index=models.Index(condition=models.Q(('status__in', ['dispatched', 'in_community', 'in_progress'])), fields=['due_at'], name='petition_clock'),
+            model_name="petition",
+            index=models.Index(
+                condition=models.Q(("status__in", ["dispatched", "in_community", "in_progress"])),
+                fields=["due_at"],
+                name="petition_clock",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='petition',
-            constraint=models.UniqueConstraint(fields=('recorded_by', 'client_token'), name='petition_token_unique'),
+            model_name="petition",
+            constraint=models.UniqueConstraint(
+                fields=("recorded_by", "client_token"), name="petition_token_unique"
+            ),
         ),
     ]

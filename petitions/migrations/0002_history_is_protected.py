@@ -6,37 +6,63 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('grids', '0008_resident_moved_out_history_protected'),
-        ('petitions', '0001_initial'),
+        ("grids", "0008_resident_moved_out_history_protected"),
+        ("petitions", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='petition',
-            name='accepted_by',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="petition",
+            name="accepted_by",
+            field=models.ForeignKey(
+                blank=True,
+                editable=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AlterField(
-            model_name='petition',
-            name='resident',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='petitions', to='grids.resident', verbose_name='resident'),
+            model_name="petition",
+            name="resident",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="petitions",
+                to="grids.resident",
+                verbose_name="resident",
+            ),
         ),
         migrations.AlterField(
-            model_name='petitionevent',
-            name='petition',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='petitions.petition', verbose_name='request'),
+            model_name="petitionevent",
+            name="petition",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="events",
+                to="petitions.petition",
+                verbose_name="request",
+            ),
         ),
         migrations.AlterField(
-            model_name='petitionphoto',
-            name='event',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='photos', to='petitions.petitionevent'),
+            model_name="petitionphoto",
+            name="event",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="photos",
+                to="petitions.petitionevent",
+            ),
         ),
         migrations.AlterField(
-            model_name='petitionphoto',
-            name='petition',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='photos', to='petitions.petition'),
+            model_name="petitionphoto",
+            name="petition",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="photos",
+                to="petitions.petition",
+            ),
         ),
     ]

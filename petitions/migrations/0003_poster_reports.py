@@ -8,80 +8,153 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('community', '0001_initial'),
-        ('grids', '0009_building_poster_serial'),
-        ('petitions', '0002_history_is_protected'),
+        ("community", "0001_initial"),
+        ("grids", "0009_building_poster_serial"),
+        ("petitions", "0002_history_is_protected"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PosterDraft',
+            name="PosterDraft",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('category', models.CharField(blank=True, choices=[('safety', 'Safety hazard'), ('utilities', 'Water, power, gas, heating'), ('sanitation', 'Sanitation and environment'), ('facilities', 'Public facilities'), ('property', 'Property management'), ('neighbours', 'Neighbours'), ('other', 'Other')], max_length=20)),
-                ('description', models.TextField(blank=True)),
-                ('phone', models.CharField(blank=True, max_length=11)),
-                ('name', models.CharField(blank=True, max_length=50)),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("token", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                (
+                    "category",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("safety", "Safety hazard"),
+                            ("utilities", "Water, power, gas, heating"),
+                            ("sanitation", "Sanitation and environment"),
+                            ("facilities", "Public facilities"),
+                            ("property", "Property management"),
+                            ("neighbours", "Neighbours"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("description", models.TextField(blank=True)),
+                ("phone", models.CharField(blank=True, max_length=11)),
+                ("name", models.CharField(blank=True, max_length=50)),
+                (
+                    "created_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
             ],
             options={
-                'verbose_name': 'poster report draft',
-                'verbose_name_plural': 'poster report drafts',
+                "verbose_name": "poster report draft",
+                "verbose_name_plural": "poster report drafts",
             },
         ),
         migrations.CreateModel(
-            name='PosterDraftPhoto',
+            name="PosterDraftPhoto",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('data', models.BinaryField()),
-                ('width', models.PositiveIntegerField()),
-                ('height', models.PositiveIntegerField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("data", models.BinaryField()),
+                ("width", models.PositiveIntegerField()),
+                ("height", models.PositiveIntegerField()),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.AlterField(
-            model_name='petition',
-            name='channel',
-            field=models.CharField(choices=[('online', 'Online by the resident'), ('walk_in', 'Walk-in'), ('phone', 'Phone call'), ('patrol', 'Patrol finding'), ('hazard', 'Hazard report'), ('poster', 'Building poster, without an account')], max_length=10, verbose_name='channel'),
+            model_name="petition",
+            name="channel",
+            field=models.CharField(
+                choices=[
+                    ("online", "Online by the resident"),
+                    ("walk_in", "Walk-in"),
+                    ("phone", "Phone call"),
+                    ("patrol", "Patrol finding"),
+                    ("hazard", "Hazard report"),
+                    ("poster", "Building poster, without an account"),
+                ],
+                max_length=10,
+                verbose_name="channel",
+            ),
         ),
         migrations.AlterField(
-            model_name='petition',
-            name='recorded_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='recorded by'),
+            model_name="petition",
+            name="recorded_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="recorded by",
+            ),
         ),
         migrations.AlterField(
-            model_name='petitionphoto',
-            name='uploaded_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="petitionphoto",
+            name="uploaded_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='petition',
-            constraint=models.UniqueConstraint(condition=models.Q(('recorded_by__isnull', True)), fields=('client_token',), name='petition_poster_token_unique'),
+            model_name="petition",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("recorded_by__isnull", True)),
+                fields=("client_token",),
+                name="petition_poster_token_unique",
+            ),
         ),
         migrations.AddField(
-            model_name='posterdraft',
-            name='building',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='grids.building'),
+            model_name="posterdraft",
+            name="building",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="grids.building"
+            ),
         ),
         migrations.AddField(
-            model_name='posterdraft',
-            name='petition',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='petitions.petition'),
+            model_name="posterdraft",
+            name="petition",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="petitions.petition",
+            ),
         ),
         migrations.AddField(
-            model_name='posterdraft',
-            name='unit',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='grids.buildingunit'),
+            model_name="posterdraft",
+            name="unit",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="grids.buildingunit",
+            ),
         ),
         migrations.AddField(
-            model_name='posterdraftphoto',
-            name='draft',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='photos', to='petitions.posterdraft'),
+            model_name="posterdraftphoto",
+            name="draft",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="photos",
+                to="petitions.posterdraft",
+            ),
         ),
     ]

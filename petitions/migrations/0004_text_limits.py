@@ -4,35 +4,38 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('petitions', '0003_poster_reports'),
+        ("petitions", "0003_poster_reports"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='petition',
-            name='description',
-            field=models.TextField(max_length=4000, verbose_name='what is the matter'),
+            model_name="petition",
+            name="description",
+            field=models.TextField(max_length=4000, verbose_name="what is the matter"),
         ),
         migrations.AlterField(
-            model_name='petition',
-            name='result',
-            field=models.TextField(blank=True, editable=False, max_length=4000, verbose_name='result'),
+            model_name="petition",
+            name="result",
+            field=models.TextField(
+                blank=True, editable=False, max_length=4000, verbose_name="result"
+            ),
         ),
         migrations.AlterField(
-            model_name='petitionevent',
-            name='internal_note',
-            field=models.TextField(blank=True, max_length=4000, verbose_name='internal note'),
+            model_name="petitionevent",
+            name="internal_note",
+            field=models.TextField(blank=True, max_length=4000, verbose_name="internal note"),
         ),
         migrations.AlterField(
-            model_name='petitionevent',
-            name='public_note',
-            field=models.TextField(blank=True, max_length=4000, verbose_name='note for the resident'),
+            model_name="petitionevent",
+            name="public_note",
+            field=models.TextField(
+                blank=True, max_length=4000, verbose_name="note for the resident"
+            ),
         ),
         migrations.AlterField(
-            model_name='posterdraft',
-            name='description',
+            model_name="posterdraft",
+            name="description",
             field=models.TextField(blank=True, max_length=4000),
         ),
     ]

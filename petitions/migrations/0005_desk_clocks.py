@@ -56,59 +56,141 @@ def forwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('community', '0005_notification_recipient_in_inbox_index'),
-        ('grids', '0011_text_limits'),
-        ('petitions', '0004_text_limits'),
+        ("community", "0005_notification_recipient_in_inbox_index"),
+        ("grids", "0011_text_limits"),
+        ("petitions", "0004_text_limits"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='StageLimit',
+            name="StageLimit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('stage', models.CharField(choices=[('submitted', 'The grid worker accepts (sign-for limit)'), ('accepted', 'The community reviews and decides'), ('escalated', 'The street dispatches'), ('replied', "The street reviews the department's reply"), ('resolved', 'The grid calls the resident back')], max_length=20, verbose_name='desk')),
-                ('priority', models.CharField(blank=True, choices=[('urgent', 'Urgent'), ('normal', 'General'), ('complex', 'Complex')], max_length=10, verbose_name='priority')),
-                ('hours', models.PositiveIntegerField(verbose_name='hours to act')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "stage",
+                    models.CharField(
+                        choices=[
+                            ("submitted", "The grid worker accepts (sign-for limit)"),
+                            ("accepted", "The community reviews and decides"),
+                            ("escalated", "The street dispatches"),
+                            ("replied", "The street reviews the department's reply"),
+                            ("resolved", "The grid calls the resident back"),
+                        ],
+                        max_length=20,
+                        verbose_name="desk",
+                    ),
+                ),
+                (
+                    "priority",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("urgent", "Urgent"),
+                            ("normal", "General"),
+                            ("complex", "Complex"),
+                        ],
+                        max_length=10,
+                        verbose_name="priority",
+                    ),
+                ),
+                ("hours", models.PositiveIntegerField(verbose_name="hours to act")),
             ],
             options={
-                'verbose_name': 'desk time limit',
-                'verbose_name_plural': 'desk time limits',
-                'ordering': ['stage', 'priority'],
+                "verbose_name": "desk time limit",
+                "verbose_name_plural": "desk time limits",
+                "ordering": ["stage", "priority"],
             },
         ),
         migrations.RemoveIndex(
-            model_name='petition',
-            name='petition_clock',
+            model_name="petition",
+            name="petition_clock",
         ),
         migrations.AddField(
-            model_name='petition',
-            name='promised_at',
-            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='promised by'),
+            model_name="petition",
+            name="promised_at",
+            field=models.DateTimeField(
+                blank=True, editable=False, null=True, verbose_name="promised by"
+            ),
         ),
         migrations.AddField(
-            model_name='petitionevent',
-            name='reason_public',
+            model_name="petitionevent",
+            name="reason_public",
             field=models.BooleanField(default=True),
         ),
         migrations.AlterField(
-            model_name='petitionevent',
-            name='action',
-            field=models.CharField(choices=[('submit', 'Submitted'), ('accept', 'Accept'), ('return', 'Return for details'), ('amend', 'Add details and resubmit'), ('withdraw', 'Withdraw'), ('merge', 'Merge into another request'), ('assign', 'Handle in the community'), ('escalate', 'Escalate to the street'), ('street_return', 'Send back to the community'), ('dispatch', 'Dispatch to a department'), ('sign', 'Sign for the order'), ('decline', 'Decline the order'), ('reply', 'Reply with the result'), ('approve', 'Accept the reply'), ('send_back', 'Send the reply back'), ('resolve', 'Record the result'), ('callback', 'Record the callback'), ('rate', 'Rate the result'), ('close_unrated', 'Closed without a rating'), ('hold', 'Put on hold'), ('resume', 'Resume'), ('deadline_near', 'Deadline near'), ('breach', 'Deadline breached'), ('urge', 'Urged by the resident')], max_length=20, verbose_name='action'),
+            model_name="petitionevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("submit", "Submitted"),
+                    ("accept", "Accept"),
+                    ("return", "Return for details"),
+                    ("amend", "Add details and resubmit"),
+                    ("withdraw", "Withdraw"),
+                    ("merge", "Merge into another request"),
+                    ("assign", "Handle in the community"),
+                    ("escalate", "Escalate to the street"),
+                    ("street_return", "Send back to the community"),
+                    ("dispatch", "Dispatch to a department"),
+                    ("sign", "Sign for the order"),
+                    ("decline", "Decline the order"),
+                    ("reply", "Reply with the result"),
+                    ("approve", "Accept the reply"),
+                    ("send_back", "Send the reply back"),
+                    ("resolve", "Record the result"),
+                    ("callback", "Record the callback"),
+                    ("rate", "Rate the result"),
+                    ("close_unrated", "Closed without a rating"),
+                    ("hold", "Put on hold"),
+                    ("resume", "Resume"),
+                    ("deadline_near", "Deadline near"),
+                    ("breach", "Deadline breached"),
+                    ("urge", "Urged by the resident"),
+                ],
+                max_length=20,
+                verbose_name="action",
+            ),
         ),
         migrations.AddIndex(
-            model_name='petition',
-            index=models.Index(condition=models.Q(('status__in', ['accepted', 'dispatched', 'escalated', 'in_community', 'in_progress', 'replied', 'resolved', 'submitted'])), fields=['due_at'], name='petition_clock'),
+            model_name="petition",
+            index=models.Index(
+                condition=models.Q(
+                    (
+                        "status__in",
+                        [
+                            "accepted",
+                            "dispatched",
+                            "escalated",
+                            "in_community",
+                            "in_progress",
+                            "replied",
+                            "resolved",
+                            "submitted",
+                        ],
+                    )
+                ),
+                fields=["due_at"],
+                name="petition_clock",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stagelimit',
-            constraint=models.UniqueConstraint(fields=('stage', 'priority'), name='stage_limit_unique'),
+            model_name="stagelimit",
+            constraint=models.UniqueConstraint(
+                fields=("stage", "priority"), name="stage_limit_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stagelimit',
-            constraint=models.CheckConstraint(condition=models.Q(('hours__gte', 1)), name='stage_limit_positive'),
+            model_name="stagelimit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("hours__gte", 1)), name="stage_limit_positive"
+            ),
         ),
         migrations.RunPython(forwards, migrations.RunPython.noop),
-]
+    ]

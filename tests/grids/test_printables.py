@@ -9,6 +9,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from grids.printing import building_token
+from tests.pdffonts import assert_fonts_embedded
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +28,15 @@ def test_a_worker_prints_her_contact_cards_in_chinese(client, gw):
     assert "网格员：陈晓雨" in text
     assert gw.worker_1.phone in text
     assert "第一网格" in text
+
+
+def test_the_card_and_the_poster_carry_every_font_they_use(client, gw):
+    # A reader without an Asian font pack showed the text of a non-embedded
+    # STSong-Light card as blank.
+    client.force_login(gw.secretary_x)
+    assert_fonts_embedded(client.get(reverse("grids:grid-card", args=[gw.grid_1.pk])).content)
+    poster = client.get(reverse("grids:building-poster", args=[gw.building_1.pk]))
+    assert_fonts_embedded(poster.content)
 
 
 @pytest.mark.parametrize(
@@ -71,3 +81,23 @@ def test_building_list_query_count_does_not_grow(client, gw, django_assert_num_q
     with django_assert_num_queries(5):
         page = client.get(reverse("grids:building-list")).content.decode()
     assert page.count('data-testid="building"') == 32
+
+
+def test_the_secretary_finds_the_grids_and_the_posters_from_her_home_page(client, gw):
+    client.force_login(gw.secretary_x)
+    home = client.get(reverse("role-home", args=["secretary"])).content.decode()
+    assert f'href="{reverse("grids:overview")}" data-testid="grids-link"' in home
+    assert f'href="{reverse("grids:building-list")}" data-testid="buildings-link"' in home
+    buildings = client.get(reverse("grids:building-list")).content.decode()
+    assert reverse("grids:building-poster", args=[gw.building_1.pk]) in buildings
+    grids = client.get(reverse("grids:overview")).content.decode()
+    assert reverse("grids:grid-card", args=[gw.grid_1.pk]) in grids
+
+
+def test_the_grid_worker_finds_her_buildings_posters_from_her_home_page(client, gw):
+    client.force_login(gw.worker_1)
+    home = client.get(reverse("role-home", args=["grid_worker"])).content.decode()
+    assert f'href="{reverse("grids:building-list")}" data-testid="buildings-link"' in home
+    buildings = client.get(reverse("grids:building-list")).content.decode()
+    assert reverse("grids:building-poster", args=[gw.building_1.pk]) in buildings
+    assert reverse("grids:building-poster", args=[gw.building_2.pk]) not in buildings

@@ -19,6 +19,7 @@ from petitions.services import petition_submit
 from tests.community.factories import UserFactory, person
 from tests.grids.conftest import _resident
 from tests.mediation.conftest import RoomWorld
+from tests.pdffonts import assert_fonts_embedded
 from tests.photos import phone_jpeg
 
 FACTS = "访客夜间停车时刮伤邻居的电动汽车"  # the start of the fixture's facts
@@ -190,6 +191,7 @@ def test_the_agreement_pdf_names_the_parties_and_the_terms(client, rw):
     assert "李师傅" in text
     assert TERMS in text
     assert "御景花园社区" in text
+    assert_fonts_embedded(response.content)
 
 
 def test_an_oral_agreement_or_none_has_no_pdf(client, rw):

@@ -14,6 +14,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from tests.pdffonts import assert_fonts_embedded
 from tests.volunteers.conftest import (
     VolunteerWorld,
     after_end,
@@ -346,6 +347,7 @@ def test_the_statement_is_a_chinese_pdf_with_every_activity_and_the_total(client
     assert "磨剪子戗菜刀" in text
     assert "更正：帮忙收尾" in text
     assert "累计志愿服务时长 3.0 小时" in text
+    assert_fonts_embedded(response.content)
 
 
 def test_the_statement_names_the_kind_of_volunteer_in_chinese_for_an_english_reader(client, vw):

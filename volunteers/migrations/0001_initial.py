@@ -9,247 +9,730 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('community', '0001_initial'),
-        ('grids', '0006_visit_once_a_day'),
+        ("community", "0001_initial"),
+        ("grids", "0006_visit_once_a_day"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ServiceProject',
+            name="ServiceProject",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('category', models.CharField(choices=[('knives', 'Knife sharpening'), ('mending', 'Clothes mending'), ('vehicles', 'Vehicle repair'), ('shoes', 'Shoe repair'), ('appliances', 'Appliance repair'), ('haircuts', 'Haircuts'), ('health', 'Health and vaccination'), ('classes', 'After-school and holiday classes'), ('elderly', 'Help for the elderly'), ('arts', 'Arts and performances'), ('advice', 'Advice (legal, policy)'), ('environment', 'Clean-up and environment'), ('other', 'Other')], max_length=20, verbose_name='kind of service')),
-                ('description', models.TextField(blank=True, verbose_name='what it offers')),
-                ('active', models.BooleanField(default=True, verbose_name='offered now')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="created"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("knives", "Knife sharpening"),
+                            ("mending", "Clothes mending"),
+                            ("vehicles", "Vehicle repair"),
+                            ("shoes", "Shoe repair"),
+                            ("appliances", "Appliance repair"),
+                            ("haircuts", "Haircuts"),
+                            ("health", "Health and vaccination"),
+                            ("classes", "After-school and holiday classes"),
+                            ("elderly", "Help for the elderly"),
+                            ("arts", "Arts and performances"),
+                            ("advice", "Advice (legal, policy)"),
+                            ("environment", "Clean-up and environment"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind of service",
+                    ),
+                ),
+                ("description", models.TextField(blank=True, verbose_name="what it offers")),
+                ("active", models.BooleanField(default=True, verbose_name="offered now")),
             ],
             options={
-                'verbose_name': 'service project',
-                'verbose_name_plural': 'service projects',
-                'ordering': ['team_id', 'name'],
+                "verbose_name": "service project",
+                "verbose_name_plural": "service projects",
+                "ordering": ["team_id", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Activity',
+            name="Activity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('title', models.CharField(max_length=100, verbose_name='title')),
-                ('description', models.TextField(blank=True, verbose_name='details')),
-                ('place', models.CharField(max_length=100, verbose_name='place')),
-                ('starts_at', models.DateTimeField(verbose_name='starts')),
-                ('ends_at', models.DateTimeField(verbose_name='ends')),
-                ('capacity', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(1000)], verbose_name='places')),
-                ('audience', models.CharField(choices=[('team', 'Team members only'), ('residents', 'Any resident of the community')], max_length=10, verbose_name='who may sign up')),
-                ('hours', models.DecimalField(decimal_places=1, max_digits=3, validators=[django.core.validators.MinValueValidator(0.5), django.core.validators.MaxValueValidator(24)], verbose_name='service hours')),
-                ('walk_ins', models.PositiveIntegerField(default=0, verbose_name='served without signing up')),
-                ('status', models.CharField(choices=[('scheduled', 'Scheduled'), ('cancelled', 'Cancelled')], default='scheduled', editable=False, max_length=10, verbose_name='status')),
-                ('cancel_reason', models.CharField(blank=True, editable=False, max_length=200, verbose_name='why cancelled')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('client_token', models.UUIDField(default=uuid.uuid4, editable=False)),
-                ('community', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='community.community')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='activities', to='volunteers.serviceproject', verbose_name='service project')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="created"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                ("title", models.CharField(max_length=100, verbose_name="title")),
+                ("description", models.TextField(blank=True, verbose_name="details")),
+                ("place", models.CharField(max_length=100, verbose_name="place")),
+                ("starts_at", models.DateTimeField(verbose_name="starts")),
+                ("ends_at", models.DateTimeField(verbose_name="ends")),
+                (
+                    "capacity",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(1000),
+                        ],
+                        verbose_name="places",
+                    ),
+                ),
+                (
+                    "audience",
+                    models.CharField(
+                        choices=[
+                            ("team", "Team members only"),
+                            ("residents", "Any resident of the community"),
+                        ],
+                        max_length=10,
+                        verbose_name="who may sign up",
+                    ),
+                ),
+                (
+                    "hours",
+                    models.DecimalField(
+                        decimal_places=1,
+                        max_digits=3,
+                        validators=[
+                            django.core.validators.MinValueValidator(0.5),
+                            django.core.validators.MaxValueValidator(24),
+                        ],
+                        verbose_name="service hours",
+                    ),
+                ),
+                (
+                    "walk_ins",
+                    models.PositiveIntegerField(
+                        default=0, verbose_name="served without signing up"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("scheduled", "Scheduled"), ("cancelled", "Cancelled")],
+                        default="scheduled",
+                        editable=False,
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "cancel_reason",
+                    models.CharField(
+                        blank=True, editable=False, max_length=200, verbose_name="why cancelled"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("client_token", models.UUIDField(default=uuid.uuid4, editable=False)),
+                (
+                    "community",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="community.community",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="activities",
+                        to="volunteers.serviceproject",
+                        verbose_name="service project",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'activity',
-                'verbose_name_plural': 'activities',
-                'ordering': ['starts_at', 'id'],
+                "verbose_name": "activity",
+                "verbose_name_plural": "activities",
+                "ordering": ["starts_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='SignUp',
+            name="SignUp",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('serve', 'Serves'), ('attend', 'Takes part')], max_length=10, verbose_name='kind')),
-                ('name', models.CharField(max_length=50, verbose_name='who comes')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='note')),
-                ('person_key', models.CharField(editable=False, max_length=80)),
-                ('status', models.CharField(choices=[('signed_up', 'Signed up'), ('waiting', 'On the waiting list'), ('attended', 'Attended'), ('no_show', 'Did not come'), ('cancelled', 'Cancelled')], editable=False, max_length=10, verbose_name='status')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='signed up')),
-                ('checked_in_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='checked in')),
-                ('reminded_for', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('activity', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='signups', to='volunteers.activity', verbose_name='activity')),
-                ('booked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='volunteer_signups', to=settings.AUTH_USER_MODEL, verbose_name='signed up by')),
-                ('resident', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='grids.resident', verbose_name='resident')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("serve", "Serves"), ("attend", "Takes part")],
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("name", models.CharField(max_length=50, verbose_name="who comes")),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="note")),
+                ("person_key", models.CharField(editable=False, max_length=80)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("signed_up", "Signed up"),
+                            ("waiting", "On the waiting list"),
+                            ("attended", "Attended"),
+                            ("no_show", "Did not come"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        editable=False,
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="signed up"
+                    ),
+                ),
+                (
+                    "checked_in_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, null=True, verbose_name="checked in"
+                    ),
+                ),
+                ("reminded_for", models.DateTimeField(blank=True, editable=False, null=True)),
+                (
+                    "activity",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="signups",
+                        to="volunteers.activity",
+                        verbose_name="activity",
+                    ),
+                ),
+                (
+                    "booked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="volunteer_signups",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="signed up by",
+                    ),
+                ),
+                (
+                    "resident",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="grids.resident",
+                        verbose_name="resident",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'sign-up',
-                'verbose_name_plural': 'sign-ups',
-                'ordering': ['created_at', 'id'],
+                "verbose_name": "sign-up",
+                "verbose_name_plural": "sign-ups",
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='SignUpEvent',
+            name="SignUpEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('sign_up', 'Signed up'), ('promote', 'Moved up from the waiting list'), ('cancel', 'Cancel'), ('check_in', 'Check in'), ('mark_attended', 'Mark attended'), ('mark_no_show', 'Mark as not come')], max_length=20, verbose_name='action')),
-                ('from_status', models.CharField(blank=True, choices=[('signed_up', 'Signed up'), ('waiting', 'On the waiting list'), ('attended', 'Attended'), ('no_show', 'Did not come'), ('cancelled', 'Cancelled')], max_length=10)),
-                ('to_status', models.CharField(choices=[('signed_up', 'Signed up'), ('waiting', 'On the waiting list'), ('attended', 'Attended'), ('no_show', 'Did not come'), ('cancelled', 'Cancelled')], max_length=10)),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='note')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('signup', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='volunteers.signup')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("sign_up", "Signed up"),
+                            ("promote", "Moved up from the waiting list"),
+                            ("cancel", "Cancel"),
+                            ("check_in", "Check in"),
+                            ("mark_attended", "Mark attended"),
+                            ("mark_no_show", "Mark as not come"),
+                        ],
+                        max_length=20,
+                        verbose_name="action",
+                    ),
+                ),
+                (
+                    "from_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("signed_up", "Signed up"),
+                            ("waiting", "On the waiting list"),
+                            ("attended", "Attended"),
+                            ("no_show", "Did not come"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "to_status",
+                    models.CharField(
+                        choices=[
+                            ("signed_up", "Signed up"),
+                            ("waiting", "On the waiting list"),
+                            ("attended", "Attended"),
+                            ("no_show", "Did not come"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="note")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "signup",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="volunteers.signup",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'sign-up event',
-                'verbose_name_plural': 'sign-up events',
-                'ordering': ['created_at', 'id'],
+                "verbose_name": "sign-up event",
+                "verbose_name_plural": "sign-up events",
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Team',
+            name="Team",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('description', models.TextField(blank=True, verbose_name='about the team')),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='volunteer_teams', to='community.community', verbose_name='community')),
-                ('leader', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='led_teams', to=settings.AUTH_USER_MODEL, verbose_name='leader')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='groups', to='volunteers.team', verbose_name='part of')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="created"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("description", models.TextField(blank=True, verbose_name="about the team")),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="volunteer_teams",
+                        to="community.community",
+                        verbose_name="community",
+                    ),
+                ),
+                (
+                    "leader",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="led_teams",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="leader",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="groups",
+                        to="volunteers.team",
+                        verbose_name="part of",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'volunteer team',
-                'verbose_name_plural': 'volunteer teams',
-                'ordering': ['community_id', 'parent_id', 'name'],
+                "verbose_name": "volunteer team",
+                "verbose_name_plural": "volunteer teams",
+                "ordering": ["community_id", "parent_id", "name"],
             },
         ),
         migrations.AddField(
-            model_name='serviceproject',
-            name='team',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='projects', to='volunteers.team', verbose_name='team'),
+            model_name="serviceproject",
+            name="team",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="projects",
+                to="volunteers.team",
+                verbose_name="team",
+            ),
         ),
         migrations.AddField(
-            model_name='activity',
-            name='team',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='activities', to='volunteers.team', verbose_name='team'),
+            model_name="activity",
+            name="team",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="activities",
+                to="volunteers.team",
+                verbose_name="team",
+            ),
         ),
         migrations.CreateModel(
-            name='Volunteer',
+            name="Volunteer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('name', models.CharField(max_length=50, verbose_name='name')),
-                ('phone', models.CharField(blank=True, max_length=11, verbose_name='mobile number')),
-                ('kind', models.CharField(choices=[('resident', 'Resident volunteer'), ('party_member', 'Party-member volunteer'), ('social_worker', 'Social worker')], default='resident', max_length=20, verbose_name='kind')),
-                ('skills', models.CharField(blank=True, max_length=300, verbose_name='skills')),
-                ('availability', models.CharField(blank=True, max_length=200, verbose_name='when available')),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='volunteers', to='community.community', verbose_name='community')),
-                ('resident', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='grids.resident', verbose_name='resident')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='volunteer_profiles', to=settings.AUTH_USER_MODEL, verbose_name='portal account')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="created"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                ("name", models.CharField(max_length=50, verbose_name="name")),
+                (
+                    "phone",
+                    models.CharField(blank=True, max_length=11, verbose_name="mobile number"),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("resident", "Resident volunteer"),
+                            ("party_member", "Party-member volunteer"),
+                            ("social_worker", "Social worker"),
+                        ],
+                        default="resident",
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("skills", models.CharField(blank=True, max_length=300, verbose_name="skills")),
+                (
+                    "availability",
+                    models.CharField(blank=True, max_length=200, verbose_name="when available"),
+                ),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="volunteers",
+                        to="community.community",
+                        verbose_name="community",
+                    ),
+                ),
+                (
+                    "resident",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="grids.resident",
+                        verbose_name="resident",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="volunteer_profiles",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="portal account",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'volunteer',
-                'verbose_name_plural': 'volunteers',
-                'ordering': ['community_id', 'name', 'id'],
+                "verbose_name": "volunteer",
+                "verbose_name_plural": "volunteers",
+                "ordering": ["community_id", "name", "id"],
             },
         ),
         migrations.CreateModel(
-            name='TeamMember',
+            name="TeamMember",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('pending', 'Waiting for approval'), ('approved', 'Member'), ('declined', 'Declined'), ('left', 'Left')], default='pending', editable=False, max_length=10, verbose_name='status')),
-                ('requested_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='asked')),
-                ('decided_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='decided')),
-                ('decided_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='members', to='volunteers.team', verbose_name='team')),
-                ('volunteer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='volunteers.volunteer', verbose_name='volunteer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting for approval"),
+                            ("approved", "Member"),
+                            ("declined", "Declined"),
+                            ("left", "Left"),
+                        ],
+                        default="pending",
+                        editable=False,
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "requested_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="asked"
+                    ),
+                ),
+                (
+                    "decided_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, null=True, verbose_name="decided"
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="members",
+                        to="volunteers.team",
+                        verbose_name="team",
+                    ),
+                ),
+                (
+                    "volunteer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="volunteers.volunteer",
+                        verbose_name="volunteer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'team member',
-                'verbose_name_plural': 'team members',
-                'ordering': ['team_id', 'volunteer__name', 'id'],
+                "verbose_name": "team member",
+                "verbose_name_plural": "team members",
+                "ordering": ["team_id", "volunteer__name", "id"],
             },
         ),
         migrations.AddField(
-            model_name='signup',
-            name='volunteer',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='signups', to='volunteers.volunteer', verbose_name='volunteer'),
+            model_name="signup",
+            name="volunteer",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="signups",
+                to="volunteers.volunteer",
+                verbose_name="volunteer",
+            ),
         ),
         migrations.CreateModel(
-            name='HoursEntry',
+            name="HoursEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('served_on', models.DateField(verbose_name='served on')),
-                ('kind', models.CharField(choices=[('attendance', 'Attendance'), ('correction', 'Correction')], max_length=12, verbose_name='kind')),
-                ('hours', models.DecimalField(decimal_places=1, max_digits=4, verbose_name='hours')),
-                ('reason', models.CharField(blank=True, max_length=200, verbose_name='reason')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='recorded')),
-                ('activity', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='volunteers.activity', verbose_name='activity')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='recorded by')),
-                ('signup', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='hours', to='volunteers.signup', verbose_name='sign-up')),
-                ('volunteer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='hours', to='volunteers.volunteer', verbose_name='volunteer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("served_on", models.DateField(verbose_name="served on")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("attendance", "Attendance"), ("correction", "Correction")],
+                        max_length=12,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "hours",
+                    models.DecimalField(decimal_places=1, max_digits=4, verbose_name="hours"),
+                ),
+                ("reason", models.CharField(blank=True, max_length=200, verbose_name="reason")),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="recorded"
+                    ),
+                ),
+                (
+                    "activity",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="volunteers.activity",
+                        verbose_name="activity",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="recorded by",
+                    ),
+                ),
+                (
+                    "signup",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="hours",
+                        to="volunteers.signup",
+                        verbose_name="sign-up",
+                    ),
+                ),
+                (
+                    "volunteer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="hours",
+                        to="volunteers.volunteer",
+                        verbose_name="volunteer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'hours entry',
-                'verbose_name_plural': 'hours entries',
-                'ordering': ['served_on', 'id'],
+                "verbose_name": "hours entry",
+                "verbose_name_plural": "hours entries",
+                "ordering": ["served_on", "id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='team',
-            constraint=models.UniqueConstraint(fields=('community', 'name'), name='team_name_unique'),
+            model_name="team",
+            constraint=models.UniqueConstraint(
+                fields=("community", "name"), name="team_name_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='serviceproject',
-            constraint=models.UniqueConstraint(fields=('team', 'name'), name='project_name_unique'),
+            model_name="serviceproject",
+            constraint=models.UniqueConstraint(fields=("team", "name"), name="project_name_unique"),
         ),
         migrations.AddIndex(
-            model_name='activity',
-            index=models.Index(fields=['community', 'starts_at'], name='activity_community_start'),
+            model_name="activity",
+            index=models.Index(fields=["community", "starts_at"], name="activity_community_start"),
         ),
         migrations.AddIndex(
-            model_name='activity',
-            index=models.Index(fields=['team', 'starts_at'], name='activity_team_start'),
+            model_name="activity",
+            index=models.Index(fields=["team", "starts_at"], name="activity_team_start"),
         ),
         migrations.AddConstraint(
-            model_name='activity',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_at__gt', models.F('starts_at'))), name='activity_ends_after_it_starts', violation_error_message='An activity ends after it starts.'),
+            model_name="activity",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("ends_at__gt", models.F("starts_at"))),
+                name="activity_ends_after_it_starts",
+                violation_error_message="An activity ends after it starts.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='activity',
-            constraint=models.UniqueConstraint(fields=('created_by', 'client_token'), name='activity_token_unique'),
+            model_name="activity",
+            constraint=models.UniqueConstraint(
+                fields=("created_by", "client_token"), name="activity_token_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='volunteer',
-            constraint=models.UniqueConstraint(condition=models.Q(('user__isnull', False)), fields=('community', 'user'), name='volunteer_one_profile_per_community'),
+            model_name="volunteer",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("user__isnull", False)),
+                fields=("community", "user"),
+                name="volunteer_one_profile_per_community",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='teammember',
-            constraint=models.UniqueConstraint(fields=('team', 'volunteer'), name='team_member_unique'),
+            model_name="teammember",
+            constraint=models.UniqueConstraint(
+                fields=("team", "volunteer"), name="team_member_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='signup',
-            index=models.Index(fields=['activity', 'kind', 'status'], name='signup_places'),
+            model_name="signup",
+            index=models.Index(fields=["activity", "kind", "status"], name="signup_places"),
         ),
         migrations.AddConstraint(
-            model_name='signup',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'cancelled'), _negated=True), fields=('activity', 'person_key'), name='signup_one_live_per_person'),
+            model_name="signup",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "cancelled"), _negated=True),
+                fields=("activity", "person_key"),
+                name="signup_one_live_per_person",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='signup',
-            constraint=models.CheckConstraint(condition=models.Q(('kind', 'attend'), ('volunteer__isnull', False), _connector='OR'), name='signup_serving_is_a_volunteer'),
+            model_name="signup",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("kind", "attend"), ("volunteer__isnull", False), _connector="OR"
+                ),
+                name="signup_serving_is_a_volunteer",
+            ),
         ),
         migrations.AddIndex(
-            model_name='hoursentry',
-            index=models.Index(fields=['volunteer', 'served_on'], name='hours_volunteer_day'),
+            model_name="hoursentry",
+            index=models.Index(fields=["volunteer", "served_on"], name="hours_volunteer_day"),
         ),
         migrations.AddConstraint(
-            model_name='hoursentry',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'attendance')), fields=('signup',), name='hours_attendance_once'),
+            model_name="hoursentry",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "attendance")),
+                fields=("signup",),
+                name="hours_attendance_once",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='hoursentry',
-            constraint=models.CheckConstraint(condition=models.Q(('hours', 0), _negated=True), name='hours_entry_not_zero'),
+            model_name="hoursentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("hours", 0), _negated=True), name="hours_entry_not_zero"
+            ),
         ),
     ]

@@ -6,47 +6,88 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('grids', '0008_resident_moved_out_history_protected'),
-        ('volunteers', '0001_initial'),
+        ("grids", "0008_resident_moved_out_history_protected"),
+        ("volunteers", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='signup',
-            name='booked_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='volunteer_signups', to=settings.AUTH_USER_MODEL, verbose_name='signed up by'),
+            model_name="signup",
+            name="booked_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="volunteer_signups",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="signed up by",
+            ),
         ),
         migrations.AlterField(
-            model_name='signup',
-            name='resident',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='grids.resident', verbose_name='resident'),
+            model_name="signup",
+            name="resident",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="grids.resident",
+                verbose_name="resident",
+            ),
         ),
         migrations.AlterField(
-            model_name='signupevent',
-            name='signup',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='volunteers.signup'),
+            model_name="signupevent",
+            name="signup",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="events",
+                to="volunteers.signup",
+            ),
         ),
         migrations.AlterField(
-            model_name='teammember',
-            name='decided_by',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="teammember",
+            name="decided_by",
+            field=models.ForeignKey(
+                blank=True,
+                editable=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AlterField(
-            model_name='teammember',
-            name='team',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='members', to='volunteers.team', verbose_name='team'),
+            model_name="teammember",
+            name="team",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="members",
+                to="volunteers.team",
+                verbose_name="team",
+            ),
         ),
         migrations.AlterField(
-            model_name='teammember',
-            name='volunteer',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='volunteers.volunteer', verbose_name='volunteer'),
+            model_name="teammember",
+            name="volunteer",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="memberships",
+                to="volunteers.volunteer",
+                verbose_name="volunteer",
+            ),
         ),
         migrations.AlterField(
-            model_name='volunteer',
-            name='resident',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='grids.resident', verbose_name='resident'),
+            model_name="volunteer",
+            name="resident",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="grids.resident",
+                verbose_name="resident",
+            ),
         ),
     ]

@@ -4,25 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('volunteers', '0002_history_is_protected'),
+        ("volunteers", "0002_history_is_protected"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='activity',
-            name='description',
-            field=models.TextField(blank=True, max_length=4000, verbose_name='details'),
+            model_name="activity",
+            name="description",
+            field=models.TextField(blank=True, max_length=4000, verbose_name="details"),
         ),
         migrations.AlterField(
-            model_name='serviceproject',
-            name='description',
-            field=models.TextField(blank=True, max_length=4000, verbose_name='what it offers'),
+            model_name="serviceproject",
+            name="description",
+            field=models.TextField(blank=True, max_length=4000, verbose_name="what it offers"),
         ),
         migrations.AlterField(
-            model_name='team',
-            name='description',
-            field=models.TextField(blank=True, max_length=4000, verbose_name='about the team'),
+            model_name="team",
+            name="description",
+            field=models.TextField(blank=True, max_length=4000, verbose_name="about the team"),
         ),
     ]

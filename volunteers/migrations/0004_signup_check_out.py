@@ -4,35 +4,81 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('volunteers', '0003_text_limits'),
+        ("volunteers", "0003_text_limits"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='signup',
-            name='checked_out_at',
-            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='checked out'),
+            model_name="signup",
+            name="checked_out_at",
+            field=models.DateTimeField(
+                blank=True, editable=False, null=True, verbose_name="checked out"
+            ),
         ),
         migrations.AlterField(
-            model_name='signup',
-            name='status',
-            field=models.CharField(choices=[('signed_up', 'Signed up'), ('waiting', 'On the waiting list'), ('checked_in', 'Checked in, not out yet'), ('attended', 'Attended'), ('no_show', 'Did not come'), ('cancelled', 'Cancelled')], editable=False, max_length=10, verbose_name='status'),
+            model_name="signup",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("signed_up", "Signed up"),
+                    ("waiting", "On the waiting list"),
+                    ("checked_in", "Checked in, not out yet"),
+                    ("attended", "Attended"),
+                    ("no_show", "Did not come"),
+                    ("cancelled", "Cancelled"),
+                ],
+                editable=False,
+                max_length=10,
+                verbose_name="status",
+            ),
         ),
         migrations.AlterField(
-            model_name='signupevent',
-            name='action',
-            field=models.CharField(choices=[('sign_up', 'Signed up'), ('promote', 'Moved up from the waiting list'), ('cancel', 'Cancel'), ('check_in', 'Check in'), ('check_out', 'Check out'), ('mark_attended', 'Mark attended'), ('mark_no_show', 'Mark as not come')], max_length=20, verbose_name='action'),
+            model_name="signupevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("sign_up", "Signed up"),
+                    ("promote", "Moved up from the waiting list"),
+                    ("cancel", "Cancel"),
+                    ("check_in", "Check in"),
+                    ("check_out", "Check out"),
+                    ("mark_attended", "Mark attended"),
+                    ("mark_no_show", "Mark as not come"),
+                ],
+                max_length=20,
+                verbose_name="action",
+            ),
         ),
         migrations.AlterField(
-            model_name='signupevent',
-            name='from_status',
-            field=models.CharField(blank=True, choices=[('signed_up', 'Signed up'), ('waiting', 'On the waiting list'), ('checked_in', 'Checked in, not out yet'), ('attended', 'Attended'), ('no_show', 'Did not come'), ('cancelled', 'Cancelled')], max_length=10),
+            model_name="signupevent",
+            name="from_status",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("signed_up", "Signed up"),
+                    ("waiting", "On the waiting list"),
+                    ("checked_in", "Checked in, not out yet"),
+                    ("attended", "Attended"),
+                    ("no_show", "Did not come"),
+                    ("cancelled", "Cancelled"),
+                ],
+                max_length=10,
+            ),
         ),
         migrations.AlterField(
-            model_name='signupevent',
-            name='to_status',
-            field=models.CharField(choices=[('signed_up', 'Signed up'), ('waiting', 'On the waiting list'), ('checked_in', 'Checked in, not out yet'), ('attended', 'Attended'), ('no_show', 'Did not come'), ('cancelled', 'Cancelled')], max_length=10),
+            model_name="signupevent",
+            name="to_status",
+            field=models.CharField(
+                choices=[
+                    ("signed_up", "Signed up"),
+                    ("waiting", "On the waiting list"),
+                    ("checked_in", "Checked in, not out yet"),
+                    ("attended", "Attended"),
+                    ("no_show", "Did not come"),
+                    ("cancelled", "Cancelled"),
+                ],
+                max_length=10,
+            ),
         ),
     ]

@@ -76,7 +76,11 @@ class Activity(TimeStampedModel):
     )
     # The team's community, kept here so a community's people find its activities.
     community = models.ForeignKey(
-        Community, on_delete=models.PROTECT, related_name="+", editable=False
+        Community,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        verbose_name=_("community"),
     )
     title = models.CharField(_("title"), max_length=100)
     description = models.TextField(_("details"), max_length=DESCRIPTION_LENGTH, blank=True)
@@ -104,10 +108,14 @@ class Activity(TimeStampedModel):
         editable=False,
     )
     cancel_reason = models.CharField(_("why cancelled"), max_length=200, blank=True, editable=False)
-    version = models.PositiveIntegerField(default=1, editable=False)
-    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    version = models.PositiveIntegerField(default=1, editable=False, verbose_name=_("version"))
+    created_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
     # A double-clicked "create" carries the same token twice: one activity.
-    client_token = models.UUIDField(default=uuid.uuid4, editable=False)
+    client_token = models.UUIDField(
+        default=uuid.uuid4, editable=False, verbose_name=_("client token")
+    )
 
     objects = ActivityQuerySet.as_manager()
 
@@ -290,7 +298,7 @@ class SignUp(models.Model):
     # Who the place is for, one key for each kind of person ("v:12", "r:345",
     # "n:<account>:<name>"): one live sign-up per person and activity, and the
     # distinct people served in the reports.
-    person_key = models.CharField(max_length=80, editable=False)
+    person_key = models.CharField(max_length=80, editable=False, verbose_name=_("person key"))
     status = models.CharField(
         _("status"), max_length=10, choices=SignUpStatus.choices, editable=False
     )
@@ -298,7 +306,9 @@ class SignUp(models.Model):
     checked_in_at = models.DateTimeField(_("checked in"), null=True, blank=True, editable=False)
     checked_out_at = models.DateTimeField(_("checked out"), null=True, blank=True, editable=False)
     # The start time the 24-hour reminder went out for: a moved activity is reminded again.
-    reminded_for = models.DateTimeField(null=True, blank=True, editable=False)
+    reminded_for = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("reminded for")
+    )
 
     objects = SignUpQuerySet.as_manager()
 
@@ -330,15 +340,26 @@ class SignUpEvent(models.Model):
 
     keeps_history: ClassVar[bool] = True
 
-    signup = models.ForeignKey(SignUp, on_delete=models.PROTECT, related_name="events")
+    signup = models.ForeignKey(
+        SignUp, on_delete=models.PROTECT, related_name="events", verbose_name=_("signup")
+    )
     action = models.CharField(_("action"), max_length=20, choices=SignUpAction.choices)
     actor = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
     )
-    from_status = models.CharField(max_length=10, choices=SignUpStatus.choices, blank=True)
-    to_status = models.CharField(max_length=10, choices=SignUpStatus.choices)
+    from_status = models.CharField(
+        max_length=10, choices=SignUpStatus.choices, blank=True, verbose_name=_("from status")
+    )
+    to_status = models.CharField(
+        max_length=10, choices=SignUpStatus.choices, verbose_name=_("to status")
+    )
     note = models.CharField(_("note"), max_length=200, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("sign-up event")

@@ -227,7 +227,13 @@ class TeamMember(models.Model):
     requested_at = models.DateTimeField(_("asked"), default=timezone.now, editable=False)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True, editable=False)
     decided_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("decided by"),
     )
 
     class Meta:
