@@ -30,15 +30,20 @@ class PhotoDraft(models.Model):
     """The photos kept for one form, for one person (or, without an account, for the
     holder of the signed token: the poster report)."""
 
-    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    token = models.UUIDField(_("token"), default=uuid.uuid4, unique=True, editable=False)
     # Empty for a report from a building poster, made without an account; a
     # signed-in person's form opens only their own drafts.
     owner = models.ForeignKey(
-        User, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        User,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("owner"),
     )
     # Which form the photos were chosen on: a token from one form does not open on another.
-    purpose = models.CharField(max_length=40)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    purpose = models.CharField(_("which form"), max_length=40)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
 
     class Meta:
         verbose_name = _("kept photos")
@@ -51,12 +56,16 @@ class PhotoDraft(models.Model):
 class PhotoDraftPhoto(models.Model):
     """One cleaned photo of a draft (see community.images.clean_photo)."""
 
-    draft = models.ForeignKey(PhotoDraft, on_delete=models.CASCADE, related_name="photos")
-    data = models.BinaryField()
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
+    draft = models.ForeignKey(
+        PhotoDraft, on_delete=models.CASCADE, related_name="photos", verbose_name=_("kept photos")
+    )
+    data = models.BinaryField(_("data"))
+    width = models.PositiveIntegerField(_("width"))
+    height = models.PositiveIntegerField(_("height"))
 
     class Meta:
+        verbose_name = _("kept photo")
+        verbose_name_plural = _("kept photos")
         ordering = ["id"]
 
     def __str__(self) -> str:
