@@ -423,6 +423,19 @@ def parameters() -> dict[str, Any]:
     return {"detail": max(detail) if detail else 1, "deep": min(500, last_page)}
 
 
+def check_sample(n: int = 3_000) -> int:
+    """The newest requests (every open status is among them) replayed against the
+    state machine (bench.district.check); returns how many problems were found."""
+    from bench.district import check
+    from petitions.models import Petition
+
+    rows = Petition.objects.select_related("merged_into").order_by("-pk")[:n]
+    problems = check(rows)
+    for line in problems[:20]:
+        print(f"!! {line}")
+    return len(problems)
+
+
 def sql_count(path: str, username: str) -> tuple[int, int]:
     from django.db import connection
     from django.test import Client
@@ -490,6 +503,7 @@ def main() -> int:
                 ["grow_district", "--size", args.size, "--demo-share", args.demo_share], dev
             )
             print(f"== grow_district --size {args.size}: {grown:.0f} s", flush=True)
+            print(f"== checked the newest requests: {check_sample()} problems", flush=True)
         manage(["collectstatic", "--noinput", "-v0"], env)
         if redis_port:
             redis_process = start_redis(redis_port)
