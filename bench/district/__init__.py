@@ -20,8 +20,8 @@ assignment and dispatch, the deadline watch's warning and two breach rungs
 where the clock ran past them, resolved and closed times, rounds after an
 unsatisfied rating, merges into a request still open at the time). The story
 is cut at "now": recent requests are open in whatever status their story had
-reached, old ones closed. Deterministic for a seed (the dates move with the
-day it runs, as the demo's do).
+reached, old ones closed. Deterministic for a seed and a clock (the tests
+freeze it): grown at another time, the district is alike, dated from then.
 
 Writes are bulk: the small organisation tables through ``bulk_create``, the
 big ones (households, residents, accounts, requests, events, notices) with

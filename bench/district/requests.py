@@ -569,8 +569,13 @@ class _Fill(dict[str, Any]):
 
 
 def _daytime(t: float, rng: random.Random, now: float) -> float:
-    """Most requests come in between 7:00 and 21:00 Beijing time."""
+    """Most requests come in between 7:00 and 21:00 Beijing time.
+
+    Both numbers are drawn every time, so that the random stream (and so every
+    request's story) does not depend on the hour the district is grown at.
+    """
+    stays, hour_drawn = rng.random() < 0.1, rng.uniform(7, 21)
     hour = ((t + 8 * HOUR) % DAY) / HOUR
-    if 7 <= hour < 21 or rng.random() < 0.1:
+    if 7 <= hour < 21 or stays:
         return t
-    return min(t - hour * HOUR + rng.uniform(7, 21) * HOUR, now - 60)
+    return min(t - hour * HOUR + hour_drawn * HOUR, now - 60)
