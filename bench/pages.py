@@ -165,6 +165,10 @@ def ensure_database(url: str, *, fresh: bool) -> None:
 
 
 def drop_database(url: str) -> None:
+    if "django" in sys.modules:  # this process's own connection, if it opened one
+        from django.db import connections
+
+        connections.close_all()
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
         Path(parts.path).unlink(missing_ok=True)
@@ -178,7 +182,8 @@ def drop_database(url: str) -> None:
     )
     conn.autocommit = True
     with conn.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        # Ours alone (the name says so): a straggling connection does not keep it.
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     conn.close()
 
 
