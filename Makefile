@@ -10,7 +10,7 @@ PIP    := $(VENV)/bin/pip -q --disable-pip-version-check
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
 
-.PHONY: run setup test test-fast test-services test-any-day lint format messages backup clean
+.PHONY: run setup test test-fast test-services test-any-day lint format messages backup clean bench-pages bench-smoke
 
 ## make run: install, migrate, load demo data, serve on http://127.0.0.1:8000
 run: setup
@@ -68,6 +68,17 @@ lint: setup
 	CACHE_URL=rediscache://127.0.0.1:6379/1 SMS_ACCESS_KEY_ID=ci SMS_ACCESS_KEY_SECRET=ci \
 	SMS_SIGN_NAME=同心 SMS_TEMPLATE_CODE=SMS_0 \
 		$(PY) manage.py check --deploy --fail-level WARNING
+
+## make bench-pages SIZE=10k: grow a district of SIZE requests (smoke, 10k, 100k,
+## 1m or a number) in its own PostgreSQL database and measure every page against
+## an empty signed-in one (bench/pages.py says how).
+## make bench-smoke: the same at a tiny size on SQLite, two seconds a page.
+SIZE ?= 10k
+bench-pages: setup
+	$(PY) bench/pages.py --size $(SIZE)
+
+bench-smoke: setup
+	$(PY) bench/pages.py --smoke
 
 format: setup
 	$(VENV)/bin/ruff format .

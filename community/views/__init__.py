@@ -121,6 +121,18 @@ HTMX_STOP_POLLING = 286
 
 @never_cache
 @require_GET
+@login_required
+def ping(request: AuthedHttpRequest) -> HttpResponse:
+    """The cheapest signed-in page: the session and the user, nothing else.
+
+    The benchmark (bench/pages.py) measures every page against it, served by
+    the same stack; a monitor may use it to see that sign-in works.
+    """
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@never_cache
+@require_GET
 def notification_bell(request: HttpRequest) -> HttpResponse:
     """The bell, polled by htmx: the unread count in one COUNT on the inbox index.
 
