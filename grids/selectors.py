@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -404,6 +405,11 @@ def hazard_list(user: User | AnonymousUser, *, status: str = "") -> QuerySet[Haz
     if status in HazardStatus.values:
         rows = rows.filter(status=status)
     return rows
+
+
+def hazard_reported_with(user: User, token: uuid.UUID) -> Hazard | None:
+    """The hazard ``user`` reported with this form token (or app idempotency key)."""
+    return Hazard.objects.filter(reported_by=user, client_token=token).first()
 
 
 # --- Work log ------------------------------------------------------------------------
