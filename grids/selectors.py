@@ -485,7 +485,8 @@ def work_tally(user: User, month: date) -> list[WorkTally]:
     for worker_id, counts in per_worker.items():
         ordered = [counts.get(c, 0) for c in WorkCategory.values]
         tallies.append(WorkTally(worker=workers[worker_id], counts=ordered, total=sum(ordered)))
-    return sorted(tallies, key=lambda t: (-t.total, t.worker.pk))
+    # Most work first; equals in pinyin order of their names (李 before 王).
+    return sorted(tallies, key=lambda t: (-t.total, t.worker.name_sort, t.worker.pk))
 
 
 def worklog_recent(user: User | AnonymousUser) -> QuerySet[WorkLogEntry]:
