@@ -5,8 +5,10 @@ from __future__ import annotations
 import io
 import re
 import uuid
+from importlib import import_module
 
 import pytest
+from django.apps import apps
 from django.urls import reverse
 from PIL import Image
 
@@ -582,3 +584,11 @@ def test_an_untouched_kind_is_refused_on_its_field_and_loses_nothing(client, gw)
     hazard = Hazard.objects.get()
     assert saved["Location"] == reverse("grids:hazard-detail", args=[hazard.pk])
     assert (hazard.kind, hazard.photos.count()) == ("flying_wire", 1)
+
+
+def test_the_migration_gives_each_existing_hazard_a_token_of_its_own(gw):
+    hazards = [_report(gw, photos=[]) for _ in range(3)]
+    import_module("grids.migrations.0015_hazard_client_token").fill(apps, None)
+    tokens = {h.client_token for h in Hazard.objects.all()}
+    assert len(tokens) == 3
+    assert tokens.isdisjoint({h.client_token for h in hazards})
