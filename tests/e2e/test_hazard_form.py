@@ -38,7 +38,11 @@ def test_a_refused_hazard_keeps_its_photo_until_it_is_saved(
     expect(page.get_by_test_id("field-error")).to_have_count(2)
     kept = page.get_by_test_id("kept-photos").locator("img")
     expect(kept).to_have_count(1)
-    assert kept.evaluate("img => img.complete && img.naturalWidth > 0")
+    # The thumbnail is fetched after the page: wait for it to load (a broken one never does).
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=kept-photos] img')]"
+        ".every(img => img.complete && img.naturalWidth > 0)"
+    )
     assert _no_sideways_scroll(page)
     screenshot(page, "refused-360")
 
