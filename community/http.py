@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 from django.core.exceptions import BadRequest
@@ -27,6 +28,17 @@ def api_user(request: Request) -> User:
     if not isinstance(user, User):
         raise NotAuthenticated
     return user
+
+
+def idempotency_key(request: Request) -> uuid.UUID | None:
+    """The ``Idempotency-Key`` header of an API create as a token (None without one):
+    a retry that sends the same key gets what the first send made."""
+    raw = request.headers.get("Idempotency-Key", "")
+    try:
+        return uuid.UUID(raw) if raw else None
+    except ValueError:
+        # Any other string still names one submission: hash it into a UUID.
+        return uuid.uuid5(uuid.NAMESPACE_URL, raw)
 
 
 # The largest id a database column holds: a signed 64-bit integer.

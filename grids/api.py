@@ -7,7 +7,7 @@ from typing import Any
 import django_filters
 from django.db.models import QuerySet
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from community.filters import IdFilter
-from community.http import api_user
+from community.http import api_user, idempotency_key
 from community.models import DESCRIPTION_LENGTH, User
 from grids import selectors, services
 from grids.models import (
@@ -249,6 +249,8 @@ class HazardPhotoSerializer(serializers.ModelSerializer):
 class HazardSerializer(serializers.ModelSerializer):
     photos = HazardPhotoSerializer(many=True, read_only=True)
     reported_by_name = serializers.CharField(source="reported_by.__str__", read_only=True)
+    # Or the Idempotency-Key header: a retry with the same token returns the first hazard.
+    client_token = serializers.UUIDField(required=False, write_only=True)
 
     class Meta:
         model = Hazard
@@ -266,6 +268,7 @@ class HazardSerializer(serializers.ModelSerializer):
             "fixed_at",
             "fix_note",
             "photos",
+            "client_token",
         ]
         read_only_fields = [
             "id",
@@ -308,13 +311,35 @@ class HazardViewSet(
     def get_queryset(self) -> QuerySet[Hazard]:
         return selectors.hazard_list(self.request.user)
 
-    def perform_create(self, serializer: serializers.BaseSerializer) -> None:
-        user = api_user(self.request)
-        serializer.instance = services.hazard_report(
+    @extend_schema(
+        request=HazardSerializer,
+        responses={
+            201: HazardSerializer,
+            200: OpenApiResponse(
+                HazardSerializer, description="A retry: the hazard first reported."
+            ),
+        },
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Report a hazard; retrying with the same token returns the first one (200)."""
+        user = api_user(request)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        token = data.pop("client_token", None) or idempotency_key(request)
+        before = token is not None and selectors.hazard_reported_with(user, token) is not None
+        hazard = services.hazard_report(
             actor=user,
-            photos=self.request.FILES.getlist("photos"),
+            photos=request.FILES.getlist("photos"),
             patrol=selectors.current_patrol(user),
-            **serializer.validated_data,
+            token=token,
+            **data,
+        )
+        fresh = self.get_queryset().get(pk=hazard.pk)
+        return Response(
+            self.get_serializer(fresh).data,
+            status=status.HTTP_200_OK if before else status.HTTP_201_CREATED,
         )
 
     @extend_schema(request=HazardFixSerializer, responses=HazardSerializer)

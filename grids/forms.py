@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django import forms
@@ -141,7 +142,13 @@ class HazardForm(StyledForm):
         required=False,
         empty_label="—",
     )
-    kind = forms.ChoiceField(label=_("Kind"), choices=HazardKind.choices)
+    # No kind chosen for the worker: an untouched list recorded every hazard as
+    # the first kind (flying-wire charging).
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=[("", _("— Please choose —")), *HazardKind.choices],
+        error_messages={"required": _("Choose what kind of hazard it is.")},
+    )
     severity = forms.ChoiceField(
         label=_("Severity"), choices=Severity.choices, initial=Severity.MEDIUM
     )
@@ -150,9 +157,15 @@ class HazardForm(StyledForm):
         max_length=DESCRIPTION_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    # Drawn once with the page and sent back with every send of it: a second tap
+    # on a weak connection sends the same token, and finds the hazard the first
+    # one made. Not required: a page drawn before the token existed still saves.
+    token = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, user: User, places_url: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["token"] = uuid.uuid4()
         buildings = buildings_for(user)
         units = (
             BuildingUnit.objects.filter(building__in=buildings)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -406,6 +407,11 @@ def hazard_list(user: User | AnonymousUser, *, status: str = "") -> QuerySet[Haz
     return rows
 
 
+def hazard_reported_with(user: User, token: uuid.UUID) -> Hazard | None:
+    """The hazard ``user`` reported with this form token (or app idempotency key)."""
+    return Hazard.objects.filter(reported_by=user, client_token=token).first()
+
+
 # --- Work log ------------------------------------------------------------------------
 
 
@@ -479,7 +485,8 @@ def work_tally(user: User, month: date) -> list[WorkTally]:
     for worker_id, counts in per_worker.items():
         ordered = [counts.get(c, 0) for c in WorkCategory.values]
         tallies.append(WorkTally(worker=workers[worker_id], counts=ordered, total=sum(ordered)))
-    return sorted(tallies, key=lambda t: (-t.total, t.worker.pk))
+    # Most work first; equals in pinyin order of their names (李 before 王).
+    return sorted(tallies, key=lambda t: (-t.total, t.worker.name_sort, t.worker.pk))
 
 
 def worklog_recent(user: User | AnonymousUser) -> QuerySet[WorkLogEntry]:

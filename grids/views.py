@@ -277,7 +277,8 @@ HAZARD_PHOTOS = "grids.hazard"
 def hazard_new(request: AuthedHttpRequest) -> HttpResponse:
     """Report a hazard. Photos chosen are kept across a refusal (shown, removable,
     sent with the form once it is right); choosing a building (htmx) brings its
-    units and facilities."""
+    units and facilities. A second send of a form that saved (a double tap, a
+    resend after a lost answer) lands on the hazard it saved."""
     form = HazardForm(
         request.POST or None,
         user=request.user,
@@ -288,8 +289,15 @@ def hazard_new(request: AuthedHttpRequest) -> HttpResponse:
         return render(request, "grids/_hazard_place.html", {"form": form})
     kept = KeptPhotos()
     if request.method == "POST":
-        kept = keep_photos(request, purpose=HAZARD_PHOTOS, owner=request.user)
         valid = form.is_valid()
+        token = form.cleaned_data.get("token")
+        earlier = selectors.hazard_reported_with(request.user, token) if token else None
+        if earlier is not None:
+            # Before the photos: those the first send kept went with its hazard,
+            # and the same photos sent again are not to be kept for nothing.
+            messages.success(request, _("Hazard recorded."))
+            return redirect("grids:hazard-detail", pk=earlier.pk)
+        kept = keep_photos(request, purpose=HAZARD_PHOTOS, owner=request.user)
         if kept.error:
             form.add_error(None, kept.error)
         elif valid:

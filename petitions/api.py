@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import django_filters
@@ -24,7 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from community.filters import IdFilter
-from community.http import api_user
+from community.http import api_user, idempotency_key
 from community.models import DESCRIPTION_LENGTH, REASON_LENGTH, User
 from grids.models import Building
 from petitions import selectors, services
@@ -287,7 +286,7 @@ class PetitionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         data = SubmitSerializer(data=request.data, user=user)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        token = v.get("client_token") or _header_token(request)
+        token = v.get("client_token") or idempotency_key(request)
         before = token is not None and (
             Petition.objects.filter(recorded_by=user, client_token=token).exists()
         )
@@ -346,12 +345,3 @@ class PetitionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return Response(
             EventSerializer(selectors.timeline(p, viewer=user, staff=staff), many=True).data
         )
-
-
-def _header_token(request: Request) -> uuid.UUID | None:
-    raw = request.headers.get("Idempotency-Key", "")
-    try:
-        return uuid.UUID(raw) if raw else None
-    except ValueError:
-        # Any other string still names one submission: hash it into a UUID.
-        return uuid.uuid5(uuid.NAMESPACE_URL, raw)

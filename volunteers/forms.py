@@ -168,7 +168,7 @@ class RollAddForm(StyledForm):
                 memberships__team=activity.team_id, memberships__status=MemberStatus.APPROVED
             )
             .exclude(pk__in=on_roll.exclude(volunteer=None))
-            .order_by("name"),
+            .order_by("name_sort", "id"),
         )
 
 

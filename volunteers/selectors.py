@@ -101,7 +101,7 @@ def team_members(team: Team) -> list[TeamMember]:
     return list(
         team.members.exclude(status__in=[MemberStatus.DECLINED, MemberStatus.LEFT])
         .select_related("volunteer")
-        .order_by("status", "volunteer__name")
+        .order_by("status", "volunteer__name_sort", "volunteer_id")
     )
 
 
@@ -157,10 +157,10 @@ def report(user: User, since: date, until: date) -> Report:
         activity__team__in=teams.values("pk"), served_on__range=(since, until)
     )
     by_volunteer = (
-        hours.values("volunteer", "volunteer__name")
+        hours.values("volunteer", "volunteer__name", "volunteer__name_sort")
         .annotate(hours=Sum("hours"), times=Count("signup", distinct=True))
         .filter(hours__gt=0)
-        .order_by("-hours", "volunteer__name", "volunteer")
+        .order_by("-hours", "volunteer__name_sort", "volunteer")
     )
     by_team = list(
         hours.values("activity__team", "activity__team__name")

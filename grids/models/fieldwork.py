@@ -245,6 +245,10 @@ class Hazard(TimeStampedModel):
     )
     fixed_at = models.DateTimeField(_("fixed"), null=True, blank=True, editable=False)
     fix_note = models.TextField(_("how it was fixed"), max_length=DESCRIPTION_LENGTH, blank=True)
+    # A double-tapped "save" (or an app's retry) carries the same token twice: one hazard.
+    client_token = models.UUIDField(
+        default=uuid.uuid4, editable=False, verbose_name=_("client token")
+    )
 
     objects = HazardQuerySet.as_manager()
 
@@ -253,6 +257,11 @@ class Hazard(TimeStampedModel):
         verbose_name_plural = _("hazards")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["status", "building"], name="hazard_open")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reported_by", "client_token"], name="hazard_token_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.building} · {self.get_kind_display()}"

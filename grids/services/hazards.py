@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from functools import partial
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +16,7 @@ from community.images import CleanPhoto, clean_photos, make_thumbnail, without_t
 from community.models import PhotoDraft, Role, User
 from community.queueing import delay_each
 from community.services.photo_drafts import photo_draft_take
+from grids import selectors
 from grids.models import (
     HAZARD_MOVES,
     Building,
@@ -76,16 +78,24 @@ def hazard_report(
     photos: list[UploadedFile] | None = None,
     photo_draft: PhotoDraft | None = None,
     patrol: Patrol | None = None,
+    token: uuid.UUID | None = None,
 ) -> Hazard:
-    """Record a hazard found at ``building``, with photos as found.
+    """Record a hazard found at ``building``, with photos as found (one hazard per
+    ``token``: the form's, or the app's idempotency key).
 
-    Steps: check the actor works on this building; check the unit and
-    facility belong to it; clean every photo (one bad photo refuses all,
-    before anything is written); write the hazard and its photos in one
-    transaction, with those kept in ``photo_draft`` (the form's, kept across
-    a refusal: taken out of it in this transaction, so attached once); make
-    thumbnails after commit.
+    Steps: a token the actor reported with already returns that hazard, as it
+    is; check the actor works on this building; check the unit and facility
+    belong to it; clean every photo (one bad photo refuses all, before anything
+    is written); write the hazard and its photos in one transaction, with those
+    kept in ``photo_draft`` (the form's, kept across a refusal: taken out of it
+    in this transaction, so attached once); make thumbnails after commit. Two
+    sends racing with one token: the unique (reporter, token) pair lets one
+    insert through and the other returns the hazard it made.
     """
+    if token is not None:
+        earlier = selectors.hazard_reported_with(actor, token)
+        if earlier is not None:
+            return earlier
     if not _may_act_on(actor, building):
         raise NotAllowed(_("%(building)s is not in your grid.") % {"building": building})
     if unit is not None and unit.building_id != building.pk:
@@ -95,19 +105,28 @@ def hazard_report(
     if not description.strip():
         raise DomainError(_("Say what was found."))
     cleaned = clean_photos(photos or [])
-    with transaction.atomic():
-        hazard = Hazard.objects.create(
-            building=building,
-            unit=unit,
-            facility=facility,
-            kind=kind,
-            severity=severity,
-            description=description.strip(),
-            reported_by=actor,
-            patrol=patrol if patrol and patrol.worker_id == actor.pk else None,
-        )
-        kept = photo_draft_take(photo_draft, owner=actor)
-        _save_photos(hazard, [*kept, *cleaned], PhotoStage.FOUND, actor)
+    token = token or uuid.uuid4()
+    try:
+        with transaction.atomic():
+            hazard = Hazard.objects.create(
+                building=building,
+                unit=unit,
+                facility=facility,
+                kind=kind,
+                severity=severity,
+                description=description.strip(),
+                reported_by=actor,
+                patrol=patrol if patrol and patrol.worker_id == actor.pk else None,
+                client_token=token,
+            )
+            kept = photo_draft_take(photo_draft, owner=actor)
+            _save_photos(hazard, [*kept, *cleaned], PhotoStage.FOUND, actor)
+    except IntegrityError:
+        # The same token raced in from a second tap: the first one won.
+        earlier = selectors.hazard_reported_with(actor, token)
+        if earlier is None:
+            raise
+        return earlier
     return hazard
 
 

@@ -1,5 +1,6 @@
-"""The hazard form on a 360 px phone: the units follow the building, and a photo
-chosen before a refusal is kept and saved with the mended form."""
+"""The hazard form on a 360 px phone: the units follow the building, the kind
+must be chosen, and a photo chosen before a refusal is kept and saved with the
+mended form."""
 
 from __future__ import annotations
 
@@ -27,23 +28,30 @@ def test_a_refused_hazard_keeps_its_photo_until_it_is_saved(
     units = page.locator("select[name=unit] option:not([value=''])")
     expect(units).to_have_count(building.units.count())
 
-    # A photo, and no description: refused, the photo kept and shown.
+    # A photo, no kind chosen (the list starts unchosen) and no description:
+    # refused on both fields, the photo kept and shown.
     photo = tmp_path / "IMG_0001.jpg"
     photo.write_bytes(phone_jpeg().read())
     page.get_by_label("照片（最多 6 张）").set_input_files(str(photo))
     page.get_by_test_id("save-hazard").click()
     expect(page.get_by_test_id("field-error").first).to_be_visible()
+    expect(page.get_by_test_id("field-error")).to_have_count(2)
     kept = page.get_by_test_id("kept-photos").locator("img")
     expect(kept).to_have_count(1)
-    assert kept.evaluate("img => img.complete && img.naturalWidth > 0")
+    # The thumbnail is fetched after the page: wait for it to load (a broken one never does).
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=kept-photos] img')]"
+        ".every(img => img.complete && img.naturalWidth > 0)"
+    )
     assert _no_sideways_scroll(page)
     screenshot(page, "refused-360")
 
     # Mended, without choosing the photo again: saved with it.
+    page.get_by_label("类别").select_option("blocked_exit")
     page.get_by_label("发现的情况").fill("消防通道堆放纸箱")
     page.get_by_test_id("save-hazard").click()
     expect(page.locator("main")).to_contain_text("隐患已登记")
     expect(page.get_by_test_id("hazard-photo")).to_have_count(1)
     hazard = Hazard.objects.get(description="消防通道堆放纸箱")
-    assert (hazard.building, hazard.photos.count()) == (building, 1)
+    assert (hazard.building, hazard.kind, hazard.photos.count()) == (building, "blocked_exit", 1)
     context.close()

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import io
+import re
+import uuid
+from importlib import import_module
 
 import pytest
+from django.apps import apps
 from django.urls import reverse
 from PIL import Image
 
 from community.errors import DomainError, NotAllowed
 from community.images import clean_photo
+from community.models import PhotoDraft
 from grids.models import Hazard, HazardPhoto, HazardStatus
 from grids.services import hazard_fix, hazard_report, patrol_start
 from tests.grids.factories import UnitFactory
@@ -432,3 +437,158 @@ def test_another_workers_kept_photos_are_not_attached(client, gw):
     assert "no longer kept" in response.content.decode()
     assert not Hazard.objects.exists()
     assert theirs.draft.photos.count() == 1
+
+
+# --- One hazard per send: a double tap or a retry lands on the first ------------------
+
+
+def test_the_same_token_twice_reports_one_hazard(gw):
+    token = uuid.uuid4()
+    first = _report(gw, token=token)
+    again = _report(gw, token=token, description="第二次点击", photos=[phone_jpeg()])
+    assert again == first
+    assert Hazard.objects.get().description == "雪地里有一个裸露的插线板"
+    assert HazardPhoto.objects.count() == 1
+    # Another worker's token is theirs alone: the same value makes a hazard of its own.
+    other = _report(gw, actor=gw.secretary_x, token=token)
+    assert other != first
+
+
+def _token(page) -> str:
+    found = re.search(r'name="token" value="([0-9a-f-]{36})"', page)
+    assert found is not None, "the form carries no token"
+    return found.group(1)
+
+
+def test_a_double_tapped_save_lands_on_the_first_hazard_with_its_photos(client, gw):
+    client.force_login(gw.worker_1)
+    page = client.get(reverse("grids:hazard-new")).content.decode()
+    token = _token(page)
+    assert _token(client.get(reverse("grids:hazard-new")).content.decode()) != token
+    first = _form(
+        client, gw.worker_1, building=gw.building_1.pk, token=token, photos=[phone_jpeg()]
+    )
+    again = _form(
+        client, gw.worker_1, building=gw.building_1.pk, token=token, photos=[phone_jpeg()]
+    )
+    hazard = Hazard.objects.get()
+    detail = reverse("grids:hazard-detail", args=[hazard.pk])
+    assert first["Location"] == again["Location"] == detail
+    assert hazard.photos.count() == 1
+    # The photos sent again were not kept for a form that is done.
+    assert not PhotoDraft.objects.exists()
+    assert "Hazard recorded." in client.get(detail).content.decode()
+
+
+def test_a_second_send_after_a_refusal_keeps_no_photo_twice_and_says_no_error(client, gw):
+    client.force_login(gw.worker_1)
+    token = _token(client.get(reverse("grids:hazard-new")).content.decode())
+    refused = _form(
+        client,
+        gw.worker_1,
+        building=gw.building_1.pk,
+        token=token,
+        description="",
+        photos=[phone_jpeg()],
+    )
+    kept = refused.context["kept_photos"]
+    # The refused page carries the same token: the mended form is the same send.
+    assert _token(refused.content.decode()) == token
+    mended = {"building": gw.building_1.pk, "token": token, "photo_draft": kept.token}
+    first = _form(client, gw.worker_1, **mended)
+    again = _form(client, gw.worker_1, **mended)
+    hazard = Hazard.objects.get()
+    assert first.status_code == again.status_code == 302
+    assert again["Location"] == reverse("grids:hazard-detail", args=[hazard.pk])
+    assert hazard.photos.count() == 1
+
+
+def test_the_api_returns_the_first_hazard_for_the_same_client_token(client, gw):
+    client.force_login(gw.worker_1)
+    token = str(uuid.uuid4())
+    first = client.post("/api/v1/hazards/", _api_hazard(gw, client_token=token))
+    again = client.post("/api/v1/hazards/", _api_hazard(gw, client_token=token))
+    assert (first.status_code, again.status_code) == (201, 200), again.content
+    assert first.json()["id"] == again.json()["id"]
+    assert "client_token" not in first.json()
+    assert Hazard.objects.get().photos.count() == 1
+
+
+def test_the_api_takes_an_idempotency_key_header(client, gw):
+    client.force_login(gw.worker_1)
+    key = {"Idempotency-Key": "phone-7f3a-0001"}
+    first = client.post("/api/v1/hazards/", _api_hazard(gw), headers=key)
+    again = client.post("/api/v1/hazards/", _api_hazard(gw), headers=key)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["id"] == again.json()["id"]
+    other = client.post(
+        "/api/v1/hazards/", _api_hazard(gw), headers={"Idempotency-Key": "phone-7f3a-0002"}
+    )
+    assert other.status_code == 201
+    assert Hazard.objects.count() == 2
+    # Without a key, each send is a hazard of its own (as before).
+    assert client.post("/api/v1/hazards/", _api_hazard(gw)).status_code == 201
+    assert Hazard.objects.count() == 3
+
+
+def test_the_schema_documents_the_idempotency_key_of_a_hazard(client, gw):
+    client.force_login(gw.worker_1)
+    schema = client.get("/api/schema/").content.decode()
+    hazards = schema.split("/api/v1/hazards/:", 1)[1].split("/api/v1/hazards/{id}/", 1)[0]
+    assert "Idempotency-Key" in hazards
+    request = schema.split("    HazardRequest:", 1)[1].split("      required:", 1)[0]
+    assert "client_token:" in request
+
+
+# --- The kind starts unchosen -------------------------------------------------------------
+
+
+def test_the_kind_starts_unchosen(client, gw):
+    client.force_login(gw.worker_1)
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("grids:hazard-new")).content.decode()
+    select = page.split('name="kind"', 1)[1].split("</select>", 1)[0]
+    first = select.split("<option", 2)[1]
+    assert 'value=""' in first
+    assert "Please choose" in first
+    assert "selected" not in select.replace('value="" selected', "")
+
+
+def test_an_untouched_kind_is_refused_on_its_field_and_loses_nothing(client, gw):
+    response = _form(
+        client,
+        gw.worker_1,
+        building=gw.building_1.pk,
+        kind="",
+        description="楼道里电瓶车充电",
+        photos=[phone_jpeg()],
+    )
+    assert response.status_code == 200
+    assert not Hazard.objects.exists()
+    form = response.context["form"]
+    assert form.errors["kind"] == ["Choose what kind of hazard it is."]
+    page = response.content.decode()
+    assert "Choose what kind of hazard it is." in page
+    assert "楼道里电瓶车充电" in page
+    kept = response.context["kept_photos"]
+    assert len(kept) == 1
+    # Chosen and sent again, without choosing the photo again: saved with it.
+    saved = _form(
+        client,
+        gw.worker_1,
+        building=gw.building_1.pk,
+        kind="flying_wire",
+        description="楼道里电瓶车充电",
+        photo_draft=kept.token,
+    )
+    hazard = Hazard.objects.get()
+    assert saved["Location"] == reverse("grids:hazard-detail", args=[hazard.pk])
+    assert (hazard.kind, hazard.photos.count()) == ("flying_wire", 1)
+
+
+def test_the_migration_gives_each_existing_hazard_a_token_of_its_own(gw):
+    hazards = [_report(gw, photos=[]) for _ in range(3)]
+    import_module("grids.migrations.0015_hazard_client_token").fill(apps, None)
+    tokens = {h.client_token for h in Hazard.objects.all()}
+    assert len(tokens) == 3
+    assert tokens.isdisjoint({h.client_token for h in hazards})

@@ -223,3 +223,21 @@ def test_work_log_page_query_count_does_not_grow(client, gw, django_assert_num_q
         page = client.get(reverse("grids:work-log")).content.decode()
     assert page.count('data-testid="log-entry"') == 20
     assert page.count('data-testid="tally-row"') == 2
+
+
+def test_workers_with_equal_tallies_are_listed_in_pinyin_order(client, gw):
+    # 陈 (chén) before 张 (zhāng); in code-point order and by account, 张 comes first.
+    for worker, name in ((gw.worker_1, "张伟"), (gw.worker_2, "陈静")):
+        worker.name = name
+        worker.save()
+    worklog_add(actor=gw.worker_1, grid=gw.grid_1, category="serve", note="代买药品")
+    worklog_add(actor=gw.worker_2, grid=gw.grid_2, category="talk", note="宣讲防诈骗")
+    tally = work_tally(gw.secretary_x, TODAY)
+    assert [t.worker.name for t in tally] == ["陈静", "张伟"]
+    client.force_login(gw.secretary_x)
+    page = client.get(reverse("grids:work-log")).content.decode()
+    rows = page.split('data-testid="tally-row"')[1:]
+    assert ["陈静" in rows[0], "张伟" in rows[1]] == [True, True]
+    # More work still comes first, whatever the name.
+    worklog_add(actor=gw.worker_1, grid=gw.grid_1, category="serve", note="代缴水费")
+    assert [t.worker.name for t in work_tally(gw.secretary_x, TODAY)] == ["张伟", "陈静"]

@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 from django.utils import timezone
 
 from community.models import Community, User
+from community.sorting import pinyin_key
 from grids.demo import GIVEN, SURNAMES
 from grids.models import Resident
 from volunteers.models import MemberStatus, Team, TeamMember, Volunteer
@@ -50,6 +51,7 @@ def from_residents(
         Volunteer(
             community=community,
             name=r.name,
+            name_sort=pinyin_key(r.name),  # bulk_create skips Volunteer.save
             phone=r.phone,
             resident=r,
             user=r.user,

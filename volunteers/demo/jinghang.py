@@ -10,6 +10,7 @@ from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from community.models import Community, Membership, Role, User
+from community.sorting import pinyin_key
 from grids.models import Resident
 from volunteers import services
 from volunteers.demo.common import at, enrol, from_residents, names
@@ -67,7 +68,11 @@ def seed_jinghang(past: Past, rng: random.Random, community: Community) -> None:
     taken = {v.name for v in volunteers}
     volunteers += Volunteer.objects.bulk_create(
         Volunteer(
-            community=community, name=name, kind=VolunteerKind.SOCIAL_WORKER, skills="社会工作"
+            community=community,
+            name=name,
+            name_sort=pinyin_key(name),  # bulk_create skips Volunteer.save
+            kind=VolunteerKind.SOCIAL_WORKER,
+            skills="社会工作",
         )
         for name in names(rng, 4, taken)
     )

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from community.models import DESCRIPTION_LENGTH, Community, Membership, Role, TimeStampedModel, User
+from community.sorting import NAME_SORT_LENGTH, pinyin_key
 from grids.models import Resident
 
 # --- Who is where -----------------------------------------------------------------------
@@ -77,6 +78,10 @@ class Volunteer(TimeStampedModel):
         Community, on_delete=models.PROTECT, related_name="volunteers", verbose_name=_("community")
     )
     name = models.CharField(_("name"), max_length=50)
+    # The name as pinyin, for lists in dictionary order (see community.sorting).
+    name_sort = models.CharField(
+        _("name in pinyin"), max_length=NAME_SORT_LENGTH, editable=False, db_index=True
+    )
     phone = models.CharField(_("mobile number"), max_length=11, blank=True)
     kind = models.CharField(
         _("kind"), max_length=20, choices=VolunteerKind.choices, default=VolunteerKind.RESIDENT
@@ -105,7 +110,9 @@ class Volunteer(TimeStampedModel):
     class Meta:
         verbose_name = _("volunteer")
         verbose_name_plural = _("volunteers")
-        ordering = ["community_id", "name", "id"]
+        # Every list, roll and dropdown of volunteers reads in pinyin order (李
+        # before 王), not in code-point order.
+        ordering = ["community_id", "name_sort", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["community", "user"],
@@ -116,6 +123,20 @@ class Volunteer(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Keep ``name_sort`` in step with the name (as ``User.save`` does, and for
+        the same reason: a volunteer is written by the enrolment services, the
+        admin, the demo and the factories, and a key one of them missed would
+        misplace that volunteer in every list). ``bulk_create`` skips this: the
+        demo, which uses it, sets the key itself."""
+        key = pinyin_key(self.name)
+        if key != self.name_sort:
+            self.name_sort = key
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "name_sort"}
+        super().save(*args, **kwargs)
 
 
 # --- Teams ------------------------------------------------------------------------------
@@ -239,7 +260,7 @@ class TeamMember(models.Model):
     class Meta:
         verbose_name = _("team member")
         verbose_name_plural = _("team members")
-        ordering = ["team_id", "volunteer__name", "id"]
+        ordering = ["team_id", "volunteer__name_sort", "id"]
         constraints = [
             models.UniqueConstraint(fields=["team", "volunteer"], name="team_member_unique")
         ]
