@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -106,6 +107,16 @@ def _intake(
     first. ``extra``: the form's own arguments to the service, from its cleaned
     data. Returns the request filed (or None), the duplicates to show, and the
     photos kept for the page."""
+    # A second tap on the same form lands on the request it made, before anything
+    # else: its photos went with the first send, and keeping them again would say
+    # "no longer kept" and start a draft nobody takes.
+    try:
+        token = uuid.UUID(str(request.POST.get("token", "")))
+    except ValueError:
+        token = None
+    earlier = selectors.submitted_with(request.user, token) if token else None
+    if earlier is not None:
+        return earlier, [], KeptPhotos()
     kept = keep_photos(request, purpose=REQUEST_PHOTOS, owner=request.user)
     valid = form.is_valid()
     if kept.error:
@@ -115,9 +126,6 @@ def _intake(
         return None, [], kept
     data = form.cleaned_data
     building = data["building"]
-    earlier = selectors.submitted_with(request.user, data["token"])
-    if earlier is not None:
-        return earlier, [], kept  # a second click on the same form: the request it made
     duplicates = selectors.duplicates_for(
         request.user, building_id=building.pk, category=data["category"]
     )

@@ -502,6 +502,27 @@ def test_photos_chosen_stay_through_the_duplicate_warning_and_are_filed_once(cli
     assert not PhotoDraft.objects.exists()
 
 
+def test_a_double_tap_after_kept_photos_lands_on_the_request_and_keeps_nothing_again(
+    client, pw
+):
+    from community.models import PhotoDraft
+    from tests.photos import phone_jpeg
+
+    pw.submit()
+    client.force_login(pw.tenant)
+    shown = new_request(client, building=pw.gw.building_1.pk, photos=[phone_jpeg()])
+    data = shown.context["form"].data.copy()
+    data["photo_draft"] = shown.context["kept_photos"].token
+    first = client.post(reverse("petitions:new"), data)
+    second = client.post(reverse("petitions:new"), data, follow=True)
+    p = Petition.objects.latest("pk")
+    assert first["Location"] == reverse("petitions:detail", args=[p.pk])
+    assert second.redirect_chain[-1][0] == first["Location"]
+    assert "no longer kept" not in second.content.decode()
+    assert p.photos.count() == 1
+    assert not PhotoDraft.objects.exists()
+
+
 def test_photos_chosen_stay_through_a_refused_field(client, pw):
     from tests.photos import phone_jpeg
 
