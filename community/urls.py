@@ -70,6 +70,11 @@ urlpatterns = [
     path("report/<str:token>/phone/", petitions_public.poster_phone, name="poster-phone"),
     path("report/<str:token>/code/", petitions_public.poster_code, name="poster-code"),
     path("r/<str:token>/", petitions_public.petition_follow, name="petition-follow"),
+    path(
+        "r/<str:token>/urge/",
+        petitions_public.petition_follow_urge,
+        name="petition-follow-urge",
+    ),
     # A community's public board (公示), linked from its building posters.
     path("board/<int:pk>/", petitions_public.public_board, name="public-board"),
     path("requests/", include("petitions.urls")),

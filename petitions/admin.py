@@ -25,7 +25,7 @@ class DeadlineRuleAdmin(PortalAdmin):
 
 @admin.register(StageLimit)
 class StageLimitAdmin(PortalAdmin):
-    """Hours to accept, review, dispatch and call back; unset ones keep the defaults
+    """Hours to accept, review, dispatch, sign for and call back; unset ones keep the defaults
     (petitions.services.deadlines.STAGE_HOURS)."""
 
     list_display = ["__str__", "stage", "priority", "hours"]

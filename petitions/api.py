@@ -85,7 +85,11 @@ class PetitionSerializer(serializers.ModelSerializer):
             "department",
             "department_name",
             "created_at",
+            # The clock of the desk holding it now (to sign for, review, handle…).
             "due_at",
+            # The handling deadline promised to the resident (null until the
+            # community takes it on or the street dispatches it).
+            "promised_at",
             "is_overdue",
             "on_hold",
         ]
@@ -192,6 +196,9 @@ class EventSerializer(serializers.ModelSerializer):
     # "" for the step that filed the request.
     from_status = serializers.ChoiceField(choices=Status.choices, allow_blank=True, read_only=True)
     photos = PhotoSerializer(many=True, read_only=True)
+    # Whether the requester reads the reason (and the note) written with the
+    # step; a requester is never sent one that is not (selectors.timeline).
+    reason_public = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = PetitionEvent
@@ -205,6 +212,7 @@ class EventSerializer(serializers.ModelSerializer):
             "level",
             "round",
             "reason",
+            "reason_public",
             "public_note",
             "internal_note",
             "data",

@@ -120,8 +120,18 @@ OPEN_STATUSES = frozenset(
 HANDLING_STATUSES = frozenset({Status.IN_COMMUNITY, Status.DISPATCHED, Status.IN_PROGRESS})
 # The request waits for a desk to sign for it, review it or call back: each has a
 # time limit of its own (StageLimit; 12345 practice: 签收时限, 审核时限, 回访时限).
+# A work order waiting for the department to sign for it is both: the desk's
+# clock is the sign-for limit, while the handling deadline promised to the
+# resident (``promised_at``) already runs, and a hold pauses the two alike.
 STAGE_STATUSES = frozenset(
-    {Status.SUBMITTED, Status.ACCEPTED, Status.ESCALATED, Status.REPLIED, Status.RESOLVED}
+    {
+        Status.SUBMITTED,
+        Status.ACCEPTED,
+        Status.ESCALATED,
+        Status.DISPATCHED,
+        Status.REPLIED,
+        Status.RESOLVED,
+    }
 )
 # The deadline clock (``due_at``) runs in these statuses: wherever staff hold it.
 CLOCK_STATUSES = HANDLING_STATUSES | STAGE_STATUSES
@@ -236,7 +246,8 @@ MOVES: dict[str, Move] = {
     # requester has no account. Unsatisfied reopens the request.
     Action.RATE: _m({S.CALLED_BACK}, (S.CLOSED, S.ACCEPTED), {D.REQUESTER, D.GRID, D.COMMUNITY}),
     Action.CLOSE_UNRATED: _m({S.CALLED_BACK}, (S.CLOSED,), {D.SYSTEM}),
-    # Only handling pauses: a desk that should sign for or review a request cannot.
+    # Only handling pauses: a desk that should sign for or review a request cannot
+    # (a work order not yet signed for is handling too: its promised deadline runs).
     Action.HOLD: _m(
         _HANDLING,
         (),
@@ -293,6 +304,7 @@ STAGE_CHOICES = [
     (Status.SUBMITTED.value, _("The grid worker accepts (sign-for limit)")),
     (Status.ACCEPTED.value, _("The community reviews and decides")),
     (Status.ESCALATED.value, _("The street dispatches")),
+    (Status.DISPATCHED.value, _("The department signs for the order (sign-for limit)")),
     (Status.REPLIED.value, _("The street reviews the department's reply")),
     (Status.RESOLVED.value, _("The grid calls the resident back")),
 ]
@@ -474,7 +486,9 @@ class Petition(TimeStampedModel):
         verbose_name=_("department"),
     )
 
-    # Response: the grid accepts by accept_by; the department signs by sign_by.
+    # Response: the grid accepts by accept_by; the department signs by sign_by
+    # (its sign-for limit, the clock while the order waits in DISPATCHED; moved
+    # on by a pause before signing, as the clock is).
     accept_by = models.DateTimeField(editable=False, verbose_name=_("accept by"))
     accepted_at = models.DateTimeField(
         null=True, blank=True, editable=False, verbose_name=_("accepted at")

@@ -21,6 +21,7 @@ from petitions.models import (
     CLOCK_STATUSES,
     OPEN_STATUSES,
     Action,
+    Channel,
     Desk,
     Petition,
     PetitionEvent,
@@ -135,6 +136,17 @@ def duplicates_for(user: User, *, building_id: int, category: str) -> list[Dupli
     return out
 
 
+def followed_petition(client_token: uuid.UUID) -> Petition | None:
+    """The poster report (filed without an account) a follow link names."""
+    return (
+        Petition.objects.filter(
+            channel=Channel.POSTER, recorded_by__isnull=True, client_token=client_token
+        )
+        .select_related("building", "community__street", "unit", "department")
+        .first()
+    )
+
+
 def is_staff_of(user: User, petition: Petition, desks: set[str] | None = None) -> bool:
     """Staff see the internal notes and the deadline watch; a requester does not.
 
@@ -146,7 +158,16 @@ def is_staff_of(user: User, petition: Petition, desks: set[str] | None = None) -
 
 
 # What a requester may read of a step's data: not who handles it inside the community.
-PUBLIC_EVENT_DATA = {"department", "due", "result", "rating", "by_phone", "original", "channel"}
+PUBLIC_EVENT_DATA = {
+    "department",
+    "due",
+    "promised",
+    "result",
+    "rating",
+    "by_phone",
+    "original",
+    "channel",
+}
 
 
 def timeline(

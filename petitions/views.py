@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.db.models import F, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -282,6 +283,7 @@ def _detail(
             "progress": selectors.progress(p, events),
             "can_urge": Action.URGE in allowed and not selectors.urged_today(p, events),
             "urged_today": selectors.urged_today(p, events),
+            "urge_url": reverse("petitions:act", args=[p.pk, Action.URGE.value]),
             "duplicates": duplicates,
             "merged_from": list(p.merged_from.all()) if staff else [],
         },

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from community.auth import client_ip
 from community.errors import DomainError
@@ -31,7 +31,7 @@ from grids.selectors import poster_building
 from petitions import board as public
 from petitions import selectors, services
 from petitions.forms import PosterPhoneForm, PosterReportForm
-from petitions.models import Category, Channel, Petition, PosterDraft
+from petitions.models import Action, Category, Desk, Petition, PosterDraft
 from petitions.services.poster import (
     draft_from_token,
     draft_token,
@@ -228,35 +228,58 @@ def poster_code(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
-@never_cache
-def petition_follow(request: HttpRequest, token: str) -> HttpResponse:
-    """The follow link from the SMS: the public timeline of one poster report."""
+def _followed(token: str) -> Petition:
+    """The poster report a follow link is for; 404 for a forged or foreign link."""
     client_token = follow_petition_token(token)
-    if client_token is None:
-        raise Http404
-    p = (
-        Petition.objects.filter(
-            channel=Channel.POSTER, recorded_by__isnull=True, client_token=client_token
-        )
-        .select_related("building", "community", "unit")
-        .first()
-    )
+    p = selectors.followed_petition(client_token) if client_token is not None else None
     if p is None:
         raise Http404
+    return p
+
+
+@never_cache
+def petition_follow(request: HttpRequest, token: str) -> HttpResponse:
+    """The follow link from the SMS: where the poster report stands (the same
+    stepper as a signed-in requester's page), its public timeline, and 催办
+    once it is past its time limit."""
+    p = _followed(token)
+    # Whoever holds the link reads what the requester may read, as a stranger:
+    # public steps only, no internal notes, no other requester's name.
+    events = selectors.timeline(p, viewer=AnonymousUser(), staff=False)
+    # The link's holder is the requester (the SMS went to the number that filed it).
+    allowed = services.allowed_actions(p, {Desk.REQUESTER})
+    urged = selectors.urged_today(p, events)
     response = render(
         request,
         "petitions/follow.html",
         {
             "p": p,
-            # Whoever holds the link reads what the requester may read, as a stranger:
-            # public steps only, no internal notes, no other requester's name.
-            "events": selectors.timeline(p, viewer=AnonymousUser(), staff=False),
+            "events": events,
+            "progress": selectors.progress(p, events),
+            "can_urge": Action.URGE in allowed and not urged,
+            "urged_today": urged,
+            "urge_url": reverse("petition-follow-urge", args=[token]),
             "masked": masked(p.requester_phone),
             "own": request.user.is_authenticated and p.requester_id == request.user.pk,
         },
     )
     response["X-Robots-Tag"] = "noindex"
     return response
+
+
+@require_POST
+def petition_follow_urge(request: HttpRequest, token: str) -> HttpResponse:
+    """催办 from the follow link: the same move as the signed-in requester's,
+    recorded at the requester's desk without an account; once a (Shanghai)
+    day per request, past its time limit only (workflow._urge)."""
+    p = _followed(token)
+    try:
+        services.petition_move(petition=p, actor=None, action=Action.URGE, by_link=True)
+    except DomainError as exc:
+        messages.warning(request, exc.message)
+    else:
+        messages.success(request, _("Urged: whoever holds your request has been told."))
+    return redirect("petition-follow", token=token)
 
 
 def public_board(request: HttpRequest, pk: int) -> HttpResponse:

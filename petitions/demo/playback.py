@@ -9,7 +9,8 @@ each event; the request's dates (came in, accept and sign by, accepted,
 signed, deadline and its warning, on hold since, resolved, closed); the
 reference, which carries the day it came in; photos and hazards; and the
 notices, whose texts name the reference and, for an order or the deadline
-watch, the deadline (they are history: read soon after they came). Every
+watch, the deadline (and an order the date promised; they are history:
+read soon after they came). Every
 date is taken from the story's ``Clock``, which followed the same rules as
 ``petition_move``, so they agree with the events.
 """
@@ -136,7 +137,8 @@ def retime(stories: list[Story], started: datetime) -> None:
     for event in events:
         grouped.setdefault(event.petition_id, []).append(event)
     when: dict[int, datetime] = {}  # event pk -> planned time
-    deadline: dict[int, tuple[str, str]] = {}  # event pk -> (written, planned)
+    # event pk -> the deadlines its notices name, as (written, planned)
+    deadline: dict[int, list[tuple[str, str]]] = {}
     rows = [_dates(story) for story in petitions.values()]
     references = {p.pk: p.reference for p in rows}
     for pk, story in petitions.items():
@@ -144,10 +146,12 @@ def retime(stories: list[Story], started: datetime) -> None:
             if event.action != step.action:
                 raise RuntimeError(f"{story.n}: planned {step.action}, ran {event.action}")
             when[event.pk] = event.created_at = step.at
-            if step.due is not None and event.data.get("due"):
-                written = datetime.fromisoformat(event.data["due"])
-                deadline[event.pk] = (_shown(written), _shown(step.due))
-                event.data["due"] = step.due.astimezone(UTC).isoformat()
+            for key, planned in (("due", step.due), ("promised", step.promised)):
+                if planned is not None and event.data.get(key):
+                    written = datetime.fromisoformat(event.data[key])
+                    pair = (_shown(written), _shown(planned))
+                    deadline.setdefault(event.pk, []).append(pair)
+                    event.data[key] = planned.astimezone(UTC).isoformat()
             if step.paused is not None:
                 event.data["paused_minutes"] = int(step.paused.total_seconds() // 60)
             if step.action == Action.MERGE and story.original and story.original.petition:
@@ -185,7 +189,7 @@ def _dates(story: Story) -> Petition:
 def _notices(
     started: datetime,
     when: dict[int, datetime],
-    deadline: dict[int, tuple[str, str]],
+    deadline: dict[int, list[tuple[str, str]]],
     references: dict[int, str],
 ) -> None:
     """Date each notice by its event, and write the planned reference and deadline."""
@@ -202,8 +206,7 @@ def _notices(
         if at is None:
             continue
         title, body = REFERENCE.sub(reference, n.title), REFERENCE.sub(reference, n.body)
-        if int(parts[3]) in deadline:
-            written, planned = deadline[int(parts[3])]
+        for written, planned in deadline.get(int(parts[3]), []):
             title, body = title.replace(written, planned), body.replace(written, planned)
         read = min(at + READ_WITHIN, now) if n.recipient_id else None
         Notification.objects.filter(pk=n.pk).update(

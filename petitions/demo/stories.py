@@ -46,9 +46,11 @@ class Step:
     note: str = ""
     photo: str = ""  # a name in petitions.demo.photos
     fields: dict[str, Any] = field(default_factory=dict)
-    # Set by scheduling: when it happens, and the deadline as it stood after it.
+    # Set by scheduling: when it happens, the deadline as it stood after it
+    # (and, for a dispatch, the handling deadline promised).
     at: datetime = datetime.min
     due: datetime | None = None
+    promised: datetime | None = None
     paused: timedelta | None = None
 
 

@@ -4,7 +4,9 @@
 recent, overdue ones with their deadline really behind them, some filed
 today; nothing before the sixty days of history, nothing after now. ``Clock``
 follows a story as ``petition_move`` would (the handling deadline set on
-assignment or dispatch, paused on hold; each waiting desk's time limit) and
+assignment, or promised on dispatch and the clock once the department signs
+for the order; paused on hold; each waiting desk's time limit, the
+department's sign-for limit among them) and
 ``schedule`` adds the deadline watch's steps where the beat sweep would have
 taken them: a warning before the deadline, a breach after it, the second rung
 later. The clock's dates are the ones the
@@ -27,7 +29,7 @@ from petitions.models import (
     Rating,
     Status,
 )
-from petitions.services import RESPOND_WITHIN, stage_hours
+from petitions.services import stage_hours
 from petitions.services.watch import SECOND_RUNG_AFTER
 
 S = Status
@@ -67,6 +69,9 @@ def set_in_time(
     steps = story.steps
     clocks = [i for i, s in enumerate(steps) if s.action in (Action.ASSIGN, Action.DISPATCH)]
     late = "late1" in flags or "late2" in flags
+    if stop == S.DISPATCHED:
+        # A work order not yet signed for runs on the sign-for limit (see Clock).
+        hours = min(hours, float(stage_hours(S.DISPATCHED, story.priority)))
     if "today" in flags:  # came in between midnight and now
         k, at = 0, today + (now - today) * rng.uniform(0.05, 0.6)
     elif late or stop in HANDLING_STATUSES:
@@ -150,10 +155,15 @@ class Clock:
 
     def _desk(self, t: datetime, before: str) -> bool:
         """As workflow._start_stage: the desk's time limit on entering a waiting
-        status, the promised date again for a reply sent back. True if started."""
-        if self.status == Status.IN_PROGRESS and before == Status.REPLIED:
+        status (the sign-for limit for a work order), the promised date once the
+        department signs or its reply is sent back. True if started."""
+        if self.status == Status.IN_PROGRESS and before in (Status.DISPATCHED, Status.REPLIED):
             assert self.promised is not None
+            hold = self.hold if before == Status.DISPATCHED else None
             self._start_due(t, self.promised)
+            self.hold = hold  # signed for while on hold: still on hold
+        elif self.status == Status.DISPATCHED and self.sign_by is not None:
+            self._start_due(t, self.sign_by)
         elif self.status in STAGE_STATUSES:
             self._start(t, stage_hours(self.status, self.story.priority))
         else:
@@ -172,12 +182,17 @@ class Clock:
             self._start(t, self.hours)
             self.promised = self.due
         elif a == Action.DISPATCH:
-            self.sign_by = t + RESPOND_WITHIN[priority]
+            # As workflow._dispatch: the promise now, the sign-for limit the clock.
+            self.promised = t + timedelta(hours=step.fields.get("due_hours") or self.hours)
+            limit = t + timedelta(hours=stage_hours(Status.DISPATCHED, priority))
+            self.sign_by = min(limit, self.promised)
             self.signed = None
-            self._start(t, step.fields.get("due_hours") or self.hours)
-            self.promised = self.due
+            step.promised = self.promised
         elif a == Action.SIGN:
             self.signed = t
+            if self.hold is not None:
+                assert self.sign_by is not None
+                self.sign_by += t - self.hold
         elif a in (Action.RESOLVE, Action.APPROVE):
             self.resolved = t
         elif a == Action.RATE and step.fields["rating"] == Rating.UNSATISFIED:
@@ -195,6 +210,8 @@ class Clock:
             self.warn += step.paused
             if self.promised is not None:
                 self.promised += step.paused
+            if self.status == Status.DISPATCHED and self.sign_by is not None:
+                self.sign_by += step.paused
             self.hold = None
         elif a == Action.DEADLINE_NEAR:
             self.warned = True

@@ -16,7 +16,8 @@ DEFAULT_HOURS: dict[tuple[str, str], int] = {
     ("", Priority.COMPLEX): 15 * 24,
 }
 
-# The grid accepts a new request, and a department signs for an order, within:
+# The grid accepts a new request, and a department signs for an order, within
+# (the defaults of their StageLimit rows, SUBMITTED and DISPATCHED):
 RESPOND_WITHIN: dict[str, timedelta] = {
     Priority.URGENT: timedelta(hours=1),
     Priority.NORMAL: timedelta(hours=24),
@@ -24,12 +25,15 @@ RESPOND_WITHIN: dict[str, timedelta] = {
 }
 
 # Hours each waiting desk has, by priority, where the admin has set no limit.
-# Accepting is the sign-for limit above; a review is as quick (an urgent one
-# within two hours); calling back may wait for the resident to be home.
+# Accepting and signing for an order are the sign-for limit above; a review is
+# as quick (an urgent one within two hours); calling back may wait for the
+# resident to be home.
 STAGE_HOURS: dict[str, dict[str, int]] = {
     Status.SUBMITTED: {p: int(RESPOND_WITHIN[p] / timedelta(hours=1)) for p in Priority.values},
     Status.ACCEPTED: {Priority.URGENT: 2, Priority.NORMAL: 24, Priority.COMPLEX: 48},
     Status.ESCALATED: {Priority.URGENT: 2, Priority.NORMAL: 24, Priority.COMPLEX: 48},
+    # The department's sign-for limit (签收时限): as quick as the grid's.
+    Status.DISPATCHED: {p: int(RESPOND_WITHIN[p] / timedelta(hours=1)) for p in Priority.values},
     Status.REPLIED: {Priority.URGENT: 4, Priority.NORMAL: 24, Priority.COMPLEX: 48},
     Status.RESOLVED: {Priority.URGENT: 24, Priority.NORMAL: 72, Priority.COMPLEX: 72},
 }

@@ -117,7 +117,11 @@ NOTICES: dict[str, list[tuple[Audience, Text, Text]]] = {
         (desks.secretaries, _("The street sent %(reference)s back"), "%(reason)s"),
     ],
     Action.DISPATCH: [
-        (desks.handlers, _("Work order %(reference)s, due %(due)s"), "%(description)s"),
+        (
+            desks.handlers,
+            _("Work order %(reference)s: sign for it by %(due)s, to be done by %(promised)s"),
+            "%(description)s",
+        ),
         (desks.requesters, _("Your request “%(short)s” was dispatched to %(department)s"), ""),
     ],
     Action.DECLINE: [
@@ -195,6 +199,7 @@ def _params(p: Petition, event: PetitionEvent) -> dict[str, Any]:
         "role": Desk(event.desk).label if event.desk else "",
         "original": original,
         "due": due_text(p.due_at) if p.due_at else "",
+        "promised": due_text(p.promised_at) if p.promised_at else "",
     }
 
 
@@ -204,6 +209,16 @@ def _recipients(p: Petition, event: PetitionEvent) -> list[tuple[Audience, Text,
     if event.action == Action.BREACH:
         return LADDER.get(int(event.data.get("level", 0)), [])
     return NOTICES.get(event.action, [])
+
+
+def _bot_hears_breach(p: Petition, event: PetitionEvent) -> bool:
+    """The street's group bot hears of a breach on the street's or a
+    department's side, and of any second rung; a grid's or the community's
+    first breach goes to its people only (every desk has a clock now: the
+    group would hear of each late acceptance in every grid)."""
+    if event.action != Action.BREACH:
+        return False
+    return int(event.data.get("level", 0)) >= 2 or p.status not in COMMUNITY_SIDE
 
 
 def notify_event(p: Petition, event: PetitionEvent) -> None:
@@ -227,7 +242,7 @@ def notify_event(p: Petition, event: PetitionEvent) -> None:
                 key=f"petition:{p.pk}:event:{event.pk}",
             )
     unit: Street | Department | None = None
-    if event.action in (Action.ESCALATE, Action.BREACH):
+    if event.action == Action.ESCALATE or _bot_hears_breach(p, event):
         unit = p.community.street
     elif event.action == Action.DISPATCH:
         unit = p.department

@@ -38,7 +38,7 @@ from petitions.models import (
     Rating,
     Status,
 )
-from petitions.services.deadlines import RESPOND_WITHIN, deadline_hours, stage_hours
+from petitions.services.deadlines import deadline_hours, stage_hours
 from petitions.services.desks import DESK_ORDER, desks_of
 from petitions.services.notices import notify_event
 from petitions.services.photos import photos_save
@@ -74,16 +74,22 @@ def _text(ctx: Ctx, name: str, message: Any, limit: int = 4000) -> str:
     return value
 
 
-def _start_clock(p: Petition, due: datetime, now: datetime) -> None:
-    """A new deadline: a new cycle of one warning and one breach per level."""
+def _start_clock(p: Petition, due: datetime, now: datetime, *, keep_hold: bool = False) -> None:
+    """A new deadline: a new cycle of one warning and one breach per level.
+
+    ``keep_hold``: the work stays paused across the change of desk (an order
+    put on hold before it was signed for); the resume moves the new deadline
+    by the whole pause, as it moves the promised one.
+    """
     window = due - now
     p.due_at = due
     p.warn_at = due - min(window / 4, timedelta(hours=24))
     p.warned = False
     p.breach_level = 0
     p.deadline_cycle += 1
-    p.on_hold_since = None
-    p.hold_reason = ""
+    if not keep_hold:
+        p.on_hold_since = None
+        p.hold_reason = ""
 
 
 def _start_handling(p: Petition, due: datetime, now: datetime) -> None:
@@ -94,16 +100,21 @@ def _start_handling(p: Petition, due: datetime, now: datetime) -> None:
 
 def _start_stage(c: Ctx, source: str, status: str) -> None:
     """The request now waits at a desk that signs for, reviews or calls back:
-    that desk's time limit, or back to the promised date for a department
-    whose reply the street sent back."""
+    that desk's time limit (for a work order, the sign-for limit ``_dispatch``
+    set); or, once the department signs for the order or its reply is sent
+    back, the handling deadline promised to the resident."""
     p = c.p
-    if status == Status.IN_PROGRESS and source == Status.REPLIED:
+    keep_hold = False
+    if status == Status.IN_PROGRESS and source in (Status.DISPATCHED, Status.REPLIED):
         due = p.promised_at or c.now + timedelta(hours=deadline_hours(p.category, p.priority))
+        keep_hold = source == Status.DISPATCHED
+    elif status == Status.DISPATCHED and p.sign_by is not None:
+        due = p.sign_by
     elif status in STAGE_STATUSES:
         due = c.now + timedelta(hours=stage_hours(status, p.priority))
     else:
         return
-    _start_clock(p, due, c.now)
+    _start_clock(p, due, c.now, keep_hold=keep_hold)
     c.data["due"] = due.isoformat()
 
 
@@ -181,13 +192,23 @@ def _dispatch(c: Ctx) -> None:
         )
     p.department = department
     p.signed_at = None
-    p.sign_by = c.now + RESPOND_WITHIN[p.priority]
-    _start_handling(p, due, c.now)
-    c.data.update(department=department.name, due=due.isoformat())
+    # The department's clock is its sign-for limit (``_start_stage``); the
+    # handling deadline is promised to the resident now and becomes the clock
+    # once it signs. An order due sooner than the limit is signed for by then.
+    p.sign_by = min(c.now + timedelta(hours=stage_hours(Status.DISPATCHED, p.priority)), due)
+    p.promised_at = due
+    c.data.update(department=department.name, promised=due.isoformat())
 
 
 def _sign(c: Ctx) -> None:
-    c.p.signed_at = c.now
+    p = c.p
+    p.signed_at = c.now
+    if p.on_hold_since is not None:
+        # Signed for while on hold: the pause so far stopped the sign-for clock
+        # (the response rate counts against sign_by); the rest of it moves the
+        # handling deadline when the work resumes.
+        assert p.sign_by is not None
+        p.sign_by += c.now - p.on_hold_since
 
 
 def _result(c: Ctx) -> None:
@@ -254,6 +275,8 @@ def _resume(c: Ctx) -> None:
         p.warn_at += paused
     if p.promised_at:
         p.promised_at += paused
+    if p.status == Status.DISPATCHED and p.sign_by:
+        p.sign_by += paused  # the clock is the sign-for limit: the two stay one
     p.on_hold_since = None
     p.hold_reason = ""
     c.data["paused_minutes"] = int(paused.total_seconds() // 60)
@@ -321,6 +344,10 @@ APPLY: dict[str, Callable[[Ctx], None]] = {
 }
 # Moves that do not change what a person would decide on: no new version.
 _QUIET = {Action.DEADLINE_NEAR, Action.BREACH, Action.URGE}
+# What the holder of a poster report's follow link may do as its requester,
+# with no account: urge it. Rating and withdrawing want the account (a link
+# forwarded to a neighbour should not close someone's request).
+LINK_MOVES = frozenset({Action.URGE})
 
 
 def _repeat_of(p: Petition, action: str, actor: User | None) -> bool:
@@ -355,6 +382,7 @@ def petition_move(
     internal_note: str = "",
     share: bool = False,
     photos: list[UploadedFile] | None = None,
+    by_link: bool = False,
     **fields: Any,
 ) -> Petition:
     """Move a request one step along ``MOVES`` (see ``petition_step``)."""
@@ -368,6 +396,7 @@ def petition_move(
         internal_note=internal_note,
         share=share,
         photos=photos,
+        by_link=by_link,
         **fields,
     )[0]
 
@@ -383,11 +412,15 @@ def petition_step(
     internal_note: str = "",
     share: bool = False,
     photos: list[UploadedFile] | None = None,
+    by_link: bool = False,
     **fields: Any,
 ) -> tuple[Petition, PetitionEvent | None]:
     """Move a request one step; returns it and the event, None when nothing was done.
 
-    ``actor`` None is the deadline watch. ``share``: the resident reads the
+    ``actor`` None is the deadline watch; with ``by_link``, the holder of the
+    follow link of a report filed without an account, who is its requester
+    (the caller checked the link): only the moves in ``LINK_MOVES``, recorded
+    at the requester's desk with no actor. ``share``: the resident reads the
     reason and note of a move whose text is about the handling (an
     escalation, a callback); without it they stay with staff.
 
@@ -403,6 +436,10 @@ def petition_step(
     move = MOVES.get(action)
     if move is None:
         raise DomainError(_("Unknown action."))
+    if by_link and (actor is not None or action not in LINK_MOVES):
+        raise NotAllowed(
+            _("You cannot “%(action)s” on this request.") % {"action": Action(action).label}
+        )
     cleaned = clean_photos(photos or [])
     reason = reason.strip()[:500]
     with transaction.atomic():
@@ -421,17 +458,23 @@ def petition_step(
                 _("“%(action)s” is not possible while the request is “%(status)s”.")
                 % {"action": Action(action).label, "status": p.get_status_display()}
             )
-        desks = desks_of(actor, p) if actor else {Desk.SYSTEM}
+        desks: set[str] = {Desk.SYSTEM}  # the deadline watch
+        if by_link:
+            desks = {Desk.REQUESTER}
+        elif actor is not None:
+            desks = desks_of(actor, p)
         usable = desks & move.desks
         if not usable:
             raise NotAllowed(
                 _("You cannot “%(action)s” on this request.") % {"action": Action(action).label}
             )
-        desk = Desk.SYSTEM if actor is None else next(d for d in DESK_ORDER if d in usable)
+        desk = next(d for d in [*DESK_ORDER, Desk.SYSTEM] if d in usable)
         if move.needs_reason and not reason:
             raise DomainError(_("Give a reason."))
         now = timezone.now()
         ctx = Ctx(p=p, actor=actor, desk=desk, now=now, reason=reason, note=note, fields=fields)
+        if by_link:
+            ctx.data["by_link"] = True  # who pressed it: whoever holds the SMS's link
         from_status = p.status
         try:
             APPLY[action](ctx)

@@ -202,7 +202,29 @@ def test_a_neighbour_reports_from_the_poster_and_follows_it_without_an_account(
     assert filed.reference in fresh.get_by_test_id("reference").inner_text()
     assert fresh.get_by_test_id("timeline").is_visible()
     assert _fits(fresh)
+    assert fresh.get_by_test_id("stepper").is_visible()
     screenshot(fresh, "follow")
+
+    # A day later it is still not accepted: she urges it from the link, on a
+    # 360 px phone without JavaScript (a plain form), once.
+    Petition.objects.filter(pk=filed.pk).update(due_at=timezone.now() - timedelta(hours=1))
+    bare = browser.new_context(
+        viewport={"width": 360, "height": 780}, locale="zh-CN", java_script_enabled=False
+    )
+    plain = bare.new_page()
+    plain.goto(base + path)
+    assert plain.get_by_test_id("stepper").is_visible()
+    assert plain.get_by_test_id("progress-due").is_visible()
+    urge = plain.get_by_test_id("do-urge")
+    assert urge.bounding_box()["height"] >= 44
+    urge.click()
+    plain.wait_for_load_state()
+    assert plain.get_by_test_id("urged-today").is_visible()
+    assert plain.get_by_test_id("do-urge").count() == 0
+    assert filed.events.filter(action="urge").count() == 1
+    assert _fits(plain)
+    screenshot(plain, "follow-urged-360")
+    bare.close()
 
     # The community's public board: who serves the grids, what was handled.
     fresh.goto(f"{base}/board/{building.community_id}/")

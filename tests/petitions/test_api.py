@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import time_machine
@@ -238,7 +238,12 @@ def test_dispatch_with_a_deadline_sets_it(client, pw):
     assert response.status_code == 200, response.content
     assert response.json()["department_name"] == pw.city.name
     p.refresh_from_db()
-    assert (p.status, p.department, p.due_at) == (Status.DISPATCHED, pw.city, due)
+    # The deadline is the one promised; the order's clock is the sign-for limit.
+    assert (p.status, p.department, p.promised_at) == (Status.DISPATCHED, pw.city, due)
+    assert p.due_at == p.sign_by < due
+    body = response.json()
+    assert datetime.fromisoformat(body["promised_at"]) == due
+    assert datetime.fromisoformat(body["due_at"]) == p.sign_by
 
 
 def test_a_move_from_a_stale_version_gets_409_with_reload_and_changes_nothing(client, pw):
@@ -317,6 +322,43 @@ def test_events_list_the_timeline_in_order(client, pw):
     assert events[2]["reason"] == ""
     assert events[3]["data"]["department"] == pw.city.name
     assert events[1]["actor_name"] == str(pw.gw.worker_1)
+
+
+def test_the_timeline_says_which_reasons_the_resident_reads_and_never_sends_them_others(client, pw):
+    g = pw.gw
+    p = move(pw.submit(), g.worker_1, Action.ACCEPT)
+    p = move(p, g.secretary_x, Action.ESCALATE, reason="内部：物业推诿，需要街道协调")
+    p = move(p, g.dispatcher, Action.STREET_RETURN, reason="请社区先约谈物业", share=True)
+    # Staff read every reason and whether the resident does.
+    client.force_login(g.secretary_x)
+    staff = {e["action"]: e for e in client.get(f"{API}{p.pk}/events/").json()}
+    assert (staff["escalate"]["reason"], staff["escalate"]["reason_public"]) == (
+        "内部：物业推诿，需要街道协调",
+        False,
+    )
+    assert (staff["street_return"]["reason_public"], staff["accept"]["reason_public"]) == (
+        True,
+        True,
+    )
+    # The requester reads the shared one; the other is not in the answer at all.
+    client.force_login(pw.tenant)
+    response = client.get(f"{API}{p.pk}/events/")
+    mine = {e["action"]: e for e in response.json()}
+    assert (mine["escalate"]["reason"], mine["escalate"]["reason_public"]) == ("", False)
+    assert mine["street_return"]["reason"] == "请社区先约谈物业"
+    assert "物业推诿" not in response.content.decode()
+
+
+def test_a_request_says_what_was_promised_to_the_resident(client, pw):
+    p = at(pw, Status.ESCALATED)
+    client.force_login(pw.tenant)
+    assert client.get(f"{API}{p.pk}/").json()["promised_at"] is None
+    p = move(p, pw.gw.dispatcher, Action.DISPATCH, department=pw.city)
+    body = client.get(f"{API}{p.pk}/").json()
+    assert datetime.fromisoformat(body["promised_at"]) == p.promised_at
+    assert datetime.fromisoformat(body["due_at"]) == p.sign_by
+    listed = client.get(API).json()["results"]
+    assert datetime.fromisoformat(listed[0]["promised_at"]) == p.promised_at
 
 
 # --- Filters ------------------------------------------------------------------------------

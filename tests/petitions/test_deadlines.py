@@ -209,9 +209,9 @@ def test_the_desk_limits_are_the_admins_rules_where_set(pw):
 
 def test_a_reply_sent_back_is_worked_against_the_promised_date_again(pw):
     p = dispatched(pw, hours=48)
-    promised = p.due_at
-    assert p.promised_at == promised
+    promised = p.promised_at
     p = move(p, pw.handler, Action.SIGN)
+    assert p.due_at == promised
     p = move(p, pw.handler, Action.REPLY, result="已处理")
     # The street reviews the reply within its own limit; the promise stays.
     assert p.due_at != promised
@@ -226,3 +226,158 @@ def test_review_desks_cannot_put_a_request_on_hold(pw):
     p = move(pw.submit(), pw.gw.worker_1, Action.ACCEPT)
     with pytest.raises(Conflict):
         move(p, pw.gw.secretary_x, Action.HOLD, reason="等一等")
+
+
+# --- The department's sign-for limit (签收时限) ----------------------------------------------
+
+
+def test_an_order_not_signed_for_in_time_is_warned_then_breached_up_the_street_ladder(pw):
+    p = dispatched(pw, hours=7 * 24)
+    at = p.events.get(action=Action.DISPATCH).created_at
+    # The department's clock is its sign-for limit; the week is what the resident is promised.
+    assert p.due_at == p.sign_by == at + timedelta(hours=24)
+    assert round((p.promised_at - at) / timedelta(hours=1)) == 7 * 24
+    with time_machine.travel(p.due_at - timedelta(hours=5)):
+        assert petitions_deadline_sweep().warned == 1
+    assert told("petition.deadline_near") == ["handler"]
+    with time_machine.travel(p.due_at + timedelta(minutes=1)):
+        assert petitions_deadline_sweep().breached == 1
+        p.refresh_from_db()
+        assert p.is_overdue
+    # The first rung: the department that did not sign, and the dispatcher who sent it.
+    assert told("petition.breach") == ["dispatcher", "handler"]
+    with time_machine.travel(p.due_at + timedelta(hours=25)):
+        assert petitions_deadline_sweep().escalated == 1
+    assert told("petition.breach") == ["dispatcher", "handler", "lead"]
+    event = p.events.filter(action=Action.BREACH).last()
+    assert (event.from_status, event.data["level"]) == (Status.DISPATCHED, 2)
+
+
+def test_the_order_tells_the_department_when_to_sign_and_when_it_is_due(pw):
+    p = dispatched(pw, hours=72)
+    title = Notification.objects.get(kind="petition.dispatch", recipient=pw.handler).title
+    from petitions.services.notices import due_text
+
+    assert due_text(p.sign_by) in title
+    assert due_text(p.promised_at) in title
+
+
+def test_signing_for_the_order_starts_the_promised_deadline_as_a_new_cycle(pw):
+    p = dispatched(pw, hours=72)
+    promised, cycle = p.promised_at, p.deadline_cycle
+    with time_machine.travel(p.due_at + timedelta(minutes=1)):
+        assert petitions_deadline_sweep().breached == 1
+        p = move(p, pw.handler, Action.SIGN)
+    # Late to sign (the response rate counts it), but the handling clock is fresh.
+    assert p.signed_at > p.sign_by
+    assert (p.due_at, p.promised_at) == (promised, promised)
+    assert (p.breach_level, p.warned, p.deadline_cycle) == (0, False, cycle + 1)
+    assert not p.is_overdue
+    sign = p.events.get(action=Action.SIGN)
+    assert sign.data["due"] == promised.isoformat()
+    with time_machine.travel(promised + timedelta(minutes=1)):
+        assert petitions_deadline_sweep().breached == 1
+
+
+def test_an_order_due_before_the_sign_for_limit_must_be_signed_for_by_then(pw):
+    p = dispatched(pw, hours=3)
+    assert p.due_at == p.sign_by == p.promised_at
+
+
+def test_the_admins_sign_for_limit_is_used(pw):
+    from petitions.models import StageLimit
+
+    StageLimit.objects.create(stage=Status.DISPATCHED, priority="", hours=4)
+    StageLimit.objects.create(stage=Status.DISPATCHED, priority="urgent", hours=1)
+    p = dispatched(pw, hours=72)
+    at = p.events.get(action=Action.DISPATCH).created_at
+    assert p.due_at == p.sign_by == at + timedelta(hours=4)
+    q = move(pw.submit(), pw.gw.worker_1, Action.ACCEPT, priority="urgent")
+    q = walk_to(pw, q, Status.DISPATCHED)
+    at = q.events.get(action=Action.DISPATCH).created_at
+    assert q.due_at == q.sign_by == at + timedelta(hours=1)
+
+
+def test_a_hold_before_signing_moves_the_sign_for_limit_and_the_promise_alike(pw):
+    p = dispatched(pw, hours=72)
+    due, sign_by, promised = p.due_at, p.sign_by, p.promised_at
+    start = p.events.get(action=Action.DISPATCH).created_at
+    with time_machine.travel(start + timedelta(hours=2)):
+        p = move(p, pw.gw.dispatcher, Action.HOLD, reason="等待停电窗口")
+    # On hold past the sign-for limit: nothing is breached.
+    with time_machine.travel(due + timedelta(hours=1)):
+        assert petitions_deadline_sweep().breached == 0
+    with time_machine.travel(start + timedelta(hours=5)):
+        p = move(p, pw.gw.dispatcher, Action.RESUME)
+    pause = timedelta(hours=3)
+    assert (p.due_at, p.sign_by, p.promised_at) == (due + pause, sign_by + pause, promised + pause)
+
+
+def test_signing_for_an_order_on_hold_keeps_it_on_hold_and_the_resume_moves_the_promise(pw):
+    p = dispatched(pw, hours=72)
+    sign_by, promised = p.sign_by, p.promised_at
+    start = p.events.get(action=Action.DISPATCH).created_at
+    with time_machine.travel(start + timedelta(hours=2)):
+        p = move(p, pw.handler, Action.HOLD, reason="等待停电窗口")
+    with time_machine.travel(start + timedelta(hours=3)):
+        p = move(p, pw.handler, Action.SIGN)
+    assert p.on_hold_since is not None
+    # The hour on hold before signing did not count against the sign-for limit.
+    assert p.sign_by == sign_by + timedelta(hours=1)
+    with time_machine.travel(start + timedelta(hours=5)):
+        p = move(p, pw.handler, Action.RESUME)
+    assert p.due_at == p.promised_at == promised + timedelta(hours=3)
+
+
+# --- The street's group bot -------------------------------------------------------------
+
+
+def bot_breaches() -> int:
+    return Notification.objects.filter(kind="petition.breach", channel="webhook").count()
+
+
+def test_the_group_bot_hears_street_and_department_breaches_and_second_rungs_only(pw):
+    street = pw.gw.grid_1.community.street
+    street.bot_webhook_url = "https://bot.example.invalid/hook"
+    street.save(update_fields=["bot_webhook_url"])
+    # A grid's late acceptance: its people hear, the street's group does not.
+    p = pw.submit()
+    with time_machine.travel(p.due_at + timedelta(minutes=1)):
+        assert petitions_deadline_sweep().breached == 1
+    assert told("petition.breach") == ["secretary_x", "worker_1"]
+    assert bot_breaches() == 0
+    # Still late a day on: the second rung, and the group hears of it.
+    with time_machine.travel(p.due_at + timedelta(hours=25)):
+        assert petitions_deadline_sweep().escalated == 1
+    assert bot_breaches() == 1
+    # A work order not signed for: the department's side, the group hears at once.
+    q = dispatched(pw, hours=72)
+    with time_machine.travel(q.due_at + timedelta(minutes=1)):
+        assert petitions_deadline_sweep().breached == 1
+    assert bot_breaches() == 2
+    bot = Notification.objects.filter(kind="petition.breach", channel="webhook").last()
+    assert q.reference in bot.title
+
+
+def test_the_migration_puts_waiting_orders_on_their_sign_for_limit_unless_past_it(pw):
+    import importlib
+
+    from django.apps import apps
+    from django.db.models import F
+    from django.utils import timezone
+
+    migration = importlib.import_module("petitions.migrations.0008_department_sign_for_clock")
+    waiting, late = dispatched(pw, hours=72), dispatched(pw, hours=72)
+    # As the orders stood before: the clock was the handling deadline.
+    Petition.objects.filter(pk__in=[waiting.pk, late.pk]).update(due_at=F("promised_at"))
+    Petition.objects.filter(pk=late.pk).update(sign_by=timezone.now() - timedelta(hours=1))
+    before = {p.pk: p for p in Petition.objects.filter(pk__in=[waiting.pk, late.pk])}
+    migration.forwards(apps, None)
+    waiting.refresh_from_db()
+    late.refresh_from_db()
+    assert waiting.due_at == waiting.sign_by < waiting.promised_at
+    assert waiting.warn_at == waiting.sign_by - timedelta(hours=6)  # a day's window: a quarter
+    assert waiting.deadline_cycle == before[waiting.pk].deadline_cycle + 1
+    # Already late to sign: left on its handling clock, not breached on the next sweep.
+    assert (late.due_at, late.deadline_cycle) == (late.promised_at, before[late.pk].deadline_cycle)
+    assert petitions_deadline_sweep().breached == 0

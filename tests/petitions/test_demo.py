@@ -183,6 +183,16 @@ def test_notices_are_dated_by_their_step_and_name_the_dated_reference(demo):
     for title in notices.values_list("title", flat=True):
         named = set(re.findall(r"\d{8}-\d{5,}", title))
         assert named <= references, title
+    # A work order's notice names the planned sign-for limit and promised date.
+    from petitions.services.notices import due_text
+
+    for order in Petition.objects.filter(status=Status.DISPATCHED, on_hold_since__isnull=True):
+        dispatch = order.events.filter(action=Action.DISPATCH).last()
+        sent = notices.filter(dedupe_key__startswith=f"petition:{order.pk}:event:{dispatch.pk}:")
+        handlers = sent.filter(recipient__memberships__department=order.department)
+        title = handlers.filter(channel="in_app").first().title
+        assert due_text(order.sign_by) in title, title
+        assert due_text(order.promised_at) in title, title
 
 
 @pytest.mark.parametrize("username", ["wangge", "shuji", "jiedao", "chengguan", "jumin"])
@@ -233,3 +243,12 @@ def test_every_request_waiting_at_a_desk_has_a_time_limit_and_the_late_ones_show
     late = waiting.filter(selectors.overdue_q())
     assert late.filter(status=Status.ACCEPTED).exists()
     assert PetitionEvent.objects.filter(action=Action.BREACH, to_status=Status.ESCALATED).exists()
+    # Work orders not yet signed for run on the department's sign-for limit,
+    # some of them past it; the handling deadline is what was promised.
+    orders = list(Petition.objects.filter(status=Status.DISPATCHED))
+    assert orders
+    for order in orders:
+        assert order.due_at == order.sign_by <= order.promised_at, order.reference
+    assert any(o.is_overdue for o in orders)
+    # Signed for late now and then: the sign-for clock was breached on the way.
+    assert PetitionEvent.objects.filter(action=Action.BREACH, to_status=Status.DISPATCHED).exists()

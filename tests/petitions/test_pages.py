@@ -427,6 +427,25 @@ def test_the_resident_urges_an_overdue_request_from_its_page_once_a_day(client, 
     assert p.events.filter(action=Action.URGE).count() == 1
 
 
+def test_a_work_order_shows_when_to_sign_for_it_and_what_was_promised(client, pw):
+    p = walk_to(pw, pw.submit(), Status.DISPATCHED)
+
+    def shown(when: datetime) -> str:
+        return when.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
+
+    client.force_login(pw.handler)
+    body = client.get(reverse("petitions:detail", args=[p.pk])).content.decode()
+    deadline = body.split('data-testid="deadline"')[1].split("</dd>")[0]
+    assert shown(p.sign_by) in deadline
+    promised = body.split('data-testid="promised"')[1].split("</dd>")[0]
+    assert shown(p.promised_at) in promised
+    # The resident's stepper: the department's step and the date promised.
+    client.force_login(pw.tenant)
+    body = client.get(reverse("petitions:detail", args=[p.pk])).content.decode()
+    assert shown(p.promised_at) in body.split('data-testid="progress-promised"')[1]
+    assert 'data-testid="promised"' not in body
+
+
 def test_every_staff_text_field_says_whether_the_resident_reads_it(client, pw):
     p = move(pw.submit(), pw.gw.worker_1, Action.ACCEPT)
     client.force_login(pw.gw.secretary_x)

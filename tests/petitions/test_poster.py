@@ -352,6 +352,85 @@ def test_a_follow_link_is_only_for_poster_reports(client, pw):
     assert client.get(reverse("petition-follow", args=[follow_token(p)])).status_code == 404
 
 
+def test_the_follow_page_shows_where_the_report_stands(client, poster, pw):
+    p = report(client, poster)
+    p = move(p, pw.gw.worker_1, "accept")
+    page = client.get(reverse("petition-follow", args=[follow_token(p)])).content.decode()
+    assert 'data-testid="stepper"' in page
+    assert page.count('data-state="done"') == 1  # accepted; the community now
+    assert 'aria-current="step"' in page
+    assert 'data-testid="progress-due"' in page
+    assert 'data-testid="do-urge"' not in page  # not late: nothing to urge
+
+
+def urge_url(p: Petition) -> str:
+    return reverse("petition-follow-urge", args=[follow_token(p)])
+
+
+def test_the_link_holder_urges_a_late_report_once_a_day(
+    client, poster, pw, clock, django_capture_on_commit_callbacks
+):
+    p = report(client, poster)
+    follow = reverse("petition-follow", args=[follow_token(p)])
+    clock.shift(25 * 3600)  # the grid worker's day to accept has passed
+    page = client.get(follow).content.decode()
+    assert 'data-testid="do-urge"' in page
+    assert f'action="{urge_url(p)}"' in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(urge_url(p), follow=True)
+    assert "whoever holds your request has been told" in response.content.decode()
+    assert 'data-testid="urged-today"' in response.content.decode()
+    # Audited as the signed-in requester's urge: the requester's desk, no account.
+    event = p.events.get(action="urge")
+    assert (event.actor, event.desk, event.public, event.data["by_link"]) == (
+        None,
+        "requester",
+        True,
+        True,
+    )
+    # The desk holding it hears: the grid worker of the building.
+    told = Notification.objects.filter(kind="petition.urge", channel="in_app")
+    assert set(told.values_list("recipient__username", flat=True)) == {"worker_1"}
+    # Again the same day: refused and said so, nothing written.
+    again = client.post(urge_url(p), follow=True).content.decode()
+    assert "You urged this request today already" in again
+    assert p.events.filter(action="urge").count() == 1
+    # The next Shanghai day, it may be urged again.
+    clock.shift(24 * 3600)
+    client.post(urge_url(p))
+    assert p.events.filter(action="urge").count() == 2
+
+
+def test_a_report_within_its_time_limit_cannot_be_urged_by_link(client, poster):
+    p = report(client, poster)
+    response = client.post(urge_url(p), follow=True)
+    assert "only once it is past its time limit" in response.content.decode()
+    assert not p.events.filter(action="urge").exists()
+
+
+def test_urging_needs_a_right_link_and_a_post(client, poster, clock):
+    p = report(client, poster)
+    clock.shift(25 * 3600)
+    token = follow_token(p)
+    forged = reverse("petition-follow-urge", args=[token[:-2] + "xx"])
+    assert client.post(forged).status_code == 404
+    assert client.get(urge_url(p)).status_code == 405
+    assert not p.events.filter(action="urge").exists()
+
+
+def test_the_link_path_only_urges(pw, poster, client):
+    from community.errors import NotAllowed
+    from petitions.services import petition_move
+
+    p = report(client, poster)
+    for action in ("withdraw", "amend", "accept"):
+        with pytest.raises(NotAllowed):
+            petition_move(petition=p, actor=None, action=action, by_link=True)
+    with pytest.raises(NotAllowed):  # an account acts as itself, not by a link
+        petition_move(petition=p, actor=pw.tenant, action="urge", by_link=True)
+    assert p.events.count() == 1
+
+
 # --- Claiming by the same number ---------------------------------------------------
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 
@@ -285,8 +286,6 @@ def test_move_that_needs_a_reason_is_refused_without_one(pw):
 
 
 def test_dispatch_with_a_deadline_in_the_past_is_refused_and_nothing_is_saved(pw):
-    from datetime import timedelta
-
     from django.utils import timezone
 
     p = at(pw, Status.ESCALATED)
@@ -317,8 +316,10 @@ def test_dispatch_without_a_deadline_takes_it_from_the_rules(pw):
     DeadlineRule.objects.create(category="safety", priority="normal", hours=48)
     p = at(pw, Status.ESCALATED)
     p = move(p, pw.gw.dispatcher, Action.DISPATCH, department=pw.city)
-    hours = (p.due_at - p.events.order_by("-id").first().created_at).total_seconds() / 3600
-    assert round(hours) == 48
+    sent = p.events.order_by("-id").first().created_at
+    # The handling deadline is promised; the clock is the department's sign-for limit.
+    assert p.promised_at == sent + timedelta(hours=48)
+    assert p.due_at == p.sign_by == sent + timedelta(hours=24)
 
 
 @pytest.mark.django_db
