@@ -30,6 +30,24 @@ def pytest_configure(config: pytest.Config) -> None:
 
     # Real hashing costs ~0.3 s per password; tests need speed, not strength.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    if "faketime" in os.environ.get("LD_PRELOAD", ""):
+        _sleep_around_libfaketime()
+
+
+def _sleep_around_libfaketime() -> None:
+    """Under `make test-any-day` (libfaketime 0.9.10, monotonic clock left real):
+    Python's time.sleep waits with clock_nanosleep until an absolute monotonic
+    time, which libfaketime shifts by the fake offset anyway, so every sleep is
+    EINVAL (subprocess's wait loop among them: the backup drill, the settings
+    checks). A relative select() wait is left alone; faking the monotonic clock
+    instead hangs every timed lock wait."""
+    import select
+    import time
+
+    def sleep(seconds: float) -> None:
+        select.select([], [], [], max(0.0, seconds))
+
+    time.sleep = sleep
 
 
 def unavailable(reason: str) -> None:
