@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from community.errors import DomainError
-from community.http import AuthedHttpRequest
+from community.http import AuthedHttpRequest, int_param
 from community.models import User
 from community.views.photos import KeptPhotos, keep_photos
 from grids import printing, selectors, services
@@ -186,7 +186,7 @@ def patrol_list(request: AuthedHttpRequest) -> HttpResponse:
     """Patrols the viewer may see, newest first; ``?worker=`` narrows to one
     worker's history (an id outside the viewer's scope finds nothing)."""
     worker = request.GET.get("worker", "")
-    worker_id = int(worker) if worker.isdigit() and len(worker) < 10 else None
+    worker_id = int_param(worker)
     rows = selectors.patrol_list(request.user, worker=worker_id)
     page = Paginator(rows, 20).get_page(request.GET.get("page"))
     return render(

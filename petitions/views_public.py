@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from community.auth import client_ip
 from community.errors import DomainError
 from community.forms import CodeForm
+from community.http import is_id
 from community.templatetags.portal import masked
 from community.views.photos import DROP_FIELD, KeptPhotos
 from grids.models import Building
@@ -102,7 +103,7 @@ def _screen_one(
             description=request.POST.get("description", "")[:4000],
             unit=form.cleaned_data.get("unit") if valid else None,
             photos=photos,
-            drop_photos=[int(v) for v in request.POST.getlist(DROP_FIELD) if v.isdigit()],
+            drop_photos=[int(v) for v in request.POST.getlist(DROP_FIELD) if is_id(v)],
             client_address=client_ip(request),
         )
     except DomainError as exc:

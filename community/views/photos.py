@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 
 from community import selectors, services
 from community.errors import DomainError
+from community.http import is_id
 from community.images import thumbnail_bytes
 from community.models import PhotoDraft, User
 
@@ -57,7 +58,7 @@ def keep_photos(request: HttpRequest, *, purpose: str, owner: User | None) -> Ke
                 None,
                 _("The photos kept with this form are no longer kept; choose them again."),
             )
-    drop = [int(v) for v in request.POST.getlist(DROP_FIELD) if v.isdigit()]
+    drop = [int(v) for v in request.POST.getlist(DROP_FIELD) if is_id(v)]
     try:
         draft = services.photo_draft_keep(
             draft=draft,

@@ -429,6 +429,21 @@ def test_a_photo_ticked_for_removal_is_not_sent(client, gw):
     assert Hazard.objects.get().photos.count() == 1
 
 
+def test_an_odd_photo_to_remove_is_ignored_not_an_error(client, gw):
+    refused = _form(
+        client, gw.worker_1, building=gw.building_1.pk, description="", photos=[phone_jpeg()]
+    )
+    kept = refused.context["kept_photos"]
+    _form(
+        client,
+        gw.worker_1,
+        building=gw.building_1.pk,
+        photo_draft=kept.token,
+        drop_photo=["\xb2", "9" * 40, "abc"],
+    )
+    assert Hazard.objects.get().photos.count() == 1
+
+
 def test_another_workers_kept_photos_are_not_attached(client, gw):
     theirs = _form(
         client, gw.worker_2, building=gw.building_2.pk, description="", photos=[phone_jpeg()]

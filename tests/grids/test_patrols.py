@@ -441,7 +441,7 @@ def test_a_workers_history_holds_only_their_patrols_within_scope(client, gw):
     assert (
         'data-testid="patrol"' not in client.get(url, {"worker": gw.worker_1.pk}).content.decode()
     )
-    for junk in ("abc", "-1", "9" * 40):
+    for junk in ("abc", "-1", "9" * 40, "\xb2", "9" * 9 + "\xb2"):
         assert client.get(url, {"worker": junk}).status_code == 200
 
 

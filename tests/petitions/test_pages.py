@@ -521,9 +521,7 @@ def test_photos_chosen_stay_through_the_duplicate_warning_and_are_filed_once(cli
     assert not PhotoDraft.objects.exists()
 
 
-def test_a_double_tap_after_kept_photos_lands_on_the_request_and_keeps_nothing_again(
-    client, pw
-):
+def test_a_double_tap_after_kept_photos_lands_on_the_request_and_keeps_nothing_again(client, pw):
     from community.models import PhotoDraft
     from tests.photos import phone_jpeg
 
