@@ -15,10 +15,15 @@ a big table is one of the issue's cases.
 
 Every request follows the state machine (``petitions.models.MOVES``) step by
 step, from the desk the service would record, with the dates ``petition_move``
-would have written (accept-by, sign-by, the deadline clock started on
-assignment and dispatch, the deadline watch's warning and two breach rungs
-where the clock ran past them, resolved and closed times, rounds after an
-unsatisfied rating, merges into a request still open at the time). The story
+would have written (the deadline clock of every desk it waits at, a new cycle
+each: the grid's accept limit, the community's review, the street's dispatch,
+the department's sign-for limit, the street's review of a reply, the callback;
+the handling deadline on assignment, promised on dispatch and the clock once
+signed for or a reply is sent back; pauses on hold; the deadline watch's
+warning and two breach rungs where a clock ran past them; resolved and closed
+times, rounds after an unsatisfied rating, merges into a request still open at
+the time), the texts kept with staff as the services keep them, and the
+messages ``notices.NOTICES`` sends for each step, to the same people. The story
 is cut at "now": recent requests are open in whatever status their story had
 reached, old ones closed. Deterministic for a seed and a clock (the tests
 freeze it): grown at another time, the district is alike, dated from then.

@@ -7,9 +7,11 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from bench.district.rows import Table, next_id, progress, reset_sequences
 from bench.district.sizes import Size
@@ -130,6 +132,7 @@ class Place:
     """One community with what its requests need, as plain ids."""
 
     community_id: int
+    name: str
     street_id: int
     secretary: int
     worker_of: dict[int, int]  # basic grid id -> its grid worker's user id
@@ -138,13 +141,16 @@ class Place:
     accounts: list[tuple[int, str, str, int]]  # (user id, name, phone, resident id)
     departments: dict[str, int]  # key -> department id
     is_demo: bool
+    # building id -> its name in messages (str(Building): its name, or "3号楼")
+    building_name: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass
 class Desks:
-    """A street's desks: dispatcher, and a handler for each department."""
+    """A street's desks: dispatcher, lead, and a handler for each department."""
 
     dispatcher: int
+    lead: int | None  # the deadline ladder's second rung for the street's side
     handler_of: dict[int, int]  # department id -> handler user id
     department_name: dict[int, str]
 
@@ -391,7 +397,8 @@ class Grower:
             departments_of[d.street_id][KIND_KEY.get(d.kind, "")].append(d)
         active = Membership.objects.active().select_related("user").order_by("pk")
         first: dict[tuple[str, int], int] = {}
-        for m in active.filter(role__in=[Role.STREET_DISPATCHER, Role.DEPARTMENT_HANDLER]):
+        street_desks = [Role.STREET_DISPATCHER, Role.STREET_LEAD, Role.DEPARTMENT_HANDLER]
+        for m in active.filter(role__in=street_desks):
             unit = m.street_id or m.department_id
             assert unit is not None
             first.setdefault((m.role, unit), m.user_id)
@@ -400,6 +407,7 @@ class Grower:
             deps = [d for ds in departments_of.get(s.pk, {}).values() for d in ds]
             desks[s.pk] = Desks(
                 dispatcher=first[(Role.STREET_DISPATCHER, s.pk)],
+                lead=first.get((Role.STREET_LEAD, s.pk)),
                 handler_of={
                     d.pk: first[(Role.DEPARTMENT_HANDLER, d.pk)]
                     for d in deps
@@ -429,12 +437,19 @@ class Grower:
                 .values_list("pk", "building_id")
             ):
                 units.setdefault(building_id, []).append(unit_id)
-            buildings = [
-                (pk, number, grid_id, units.get(pk, []))
-                for pk, number, grid_id in c.buildings.filter(grid_id__in=worker_of)
+            rows_b = (
+                c.buildings.filter(grid_id__in=worker_of)
                 .order_by("number")
-                .values_list("pk", "number", "grid_id")
+                .values_list("pk", "number", "grid_id", "name")
+            )
+            buildings = [
+                (pk, number, grid_id, units.get(pk, [])) for pk, number, grid_id, _n in rows_b
             ]
+            with translation.override(settings.LANGUAGE_CODE):
+                building_name = {
+                    pk: name or str(_("Building %(number)s") % {"number": number})
+                    for pk, number, _g, name in rows_b
+                }
             if not buildings or c.pk not in secretaries:
                 continue
             residents: dict[int, list[tuple[int, str, str]]] = {}
@@ -459,6 +474,7 @@ class Grower:
             places.append(
                 Place(
                     community_id=c.pk,
+                    name=c.name,
                     street_id=c.street_id,
                     secretary=secretaries[c.pk],
                     worker_of=worker_of,
@@ -467,6 +483,7 @@ class Grower:
                     accounts=accounts,
                     departments=chosen,
                     is_demo=c.street_id == demo_street.pk and c.name in (YUJING, JINGHANG),
+                    building_name=building_name,
                 )
             )
         return District(places=places, streets=desks, names=names)

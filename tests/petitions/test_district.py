@@ -3,7 +3,10 @@ portal itself could have written, from the demo's accounts' point of view too.""
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime, timedelta
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -14,8 +17,17 @@ from django.urls import reverse
 
 from bench.district import PRESETS, Size, check, size_from
 from community.models import Community, Membership, Notification, Role, Street, User
-from grids.models import Grid, GridStaff, Resident
-from petitions.models import OPEN_STATUSES, Petition, PetitionEvent, Status
+from grids.models import Duty, Grid, GridStaff, Resident
+from petitions.models import (
+    OPEN_STATUSES,
+    Action,
+    Channel,
+    Petition,
+    PetitionEvent,
+    Status,
+)
+from petitions.services import petition_submit
+from petitions.services.workflow import petition_step
 
 pytestmark = pytest.mark.django_db
 
@@ -98,3 +110,186 @@ def test_sizes_scale_with_the_requests():
     assert size_from("250k").communities == 50
     with pytest.raises(ValueError, match="preset"):
         size_from("lots")
+
+
+# --- The grown stories, written by the services --------------------------------------
+
+# What an event says, compared field by field (times in ``data`` within SLACK).
+EVENT_FIELDS = [
+    "action",
+    "actor_id",
+    "desk",
+    "from_status",
+    "to_status",
+    "level",
+    "round",
+    "reason",
+    "reason_public",
+    "public_note",
+    "internal_note",
+    "public",
+]
+PETITION_FIELDS = [
+    "status",
+    "version",
+    "round",
+    "priority",
+    "description",
+    "assignee_id",
+    "department_id",
+    "accepted_by_id",
+    "result",
+    "rating",
+    "warned",
+    "breach_level",
+    "deadline_cycle",
+    "hold_reason",
+]
+PETITION_TIMES = [
+    "accept_by",
+    "accepted_at",
+    "sign_by",
+    "signed_at",
+    "due_at",
+    "warn_at",
+    "promised_at",
+    "on_hold_since",
+    "resolved_at",
+    "closed_at",
+]
+SLACK = timedelta(milliseconds=5)
+
+
+def _near(a: Any, b: Any) -> bool:
+    if isinstance(a, str) and isinstance(b, str) and "T" in a and "T" in b:
+        a, b = datetime.fromisoformat(a), datetime.fromisoformat(b)
+    if isinstance(a, datetime) and isinstance(b, datetime):
+        return abs(a - b) <= SLACK
+    return a == b
+
+
+def _messages(event: PetitionEvent, reference: str) -> list[tuple[Any, ...]]:
+    rows = Notification.objects.filter(
+        dedupe_key__startswith=f"petition:{event.petition_id}:event:{event.pk}:"
+    )
+    return sorted(
+        (
+            n.recipient_id,
+            n.kind,
+            n.channel,
+            n.title.replace(reference, "#"),
+            n.body.replace(reference, "#"),
+        )
+        for n in rows
+    )
+
+
+def _replay(grown: Petition, time_machine: Any) -> list[str]:
+    """Play a grown request's events through intake, petition_step and the watch's
+    step at their times; what the services wrote, against what was grown."""
+    events = list(grown.events.order_by("id"))
+    first = events[0]
+    differences: list[str] = []
+    time_machine.move_to(first.created_at, tick=False)
+    actor = first.actor
+    assert actor is not None
+    amended = next((e for e in events if e.action == Action.AMEND), None)
+    copy = petition_submit(
+        actor=actor,
+        building=grown.building,
+        unit=grown.unit,
+        category=grown.category,
+        priority=grown.priority,
+        description=grown.description.split("\n")[0] if amended else grown.description,
+        channel=grown.channel,
+        token=uuid.uuid4(),
+        requester_name=grown.requester_name,
+        requester_phone=grown.requester_phone,
+        resident=grown.resident if grown.channel != Channel.ONLINE else None,
+    )
+    mine: PetitionEvent | None = copy.events.get()
+    worker = User.objects.get(grid_duties__grid=grown.grid_id, grid_duties__duty=Duty.GRID_WORKER)
+    for e in events[1:]:
+        time_machine.move_to(e.created_at, tick=False)
+        fields: dict[str, Any]
+        if e.actor_id is None:
+            fields = {"cycle": Petition.objects.get(pk=copy.pk).deadline_cycle}
+            fields["level"] = e.data.get("level", 0)
+        else:
+            fields = {}
+            if e.action == Action.ASSIGN:
+                fields["assignee"] = worker
+            elif e.action == Action.DISPATCH:
+                fields["department"] = grown.department
+            elif e.action in (Action.REPLY, Action.RESOLVE):
+                fields["result"] = e.data["result"]
+            elif e.action == Action.AMEND:
+                fields["description"] = grown.description
+            elif e.action == Action.RATE:
+                reopened = Notification.objects.filter(
+                    dedupe_key__contains=f":event:{e.pk}:"
+                ).first()
+                comment = reopened.body if reopened else grown.rating_comment
+                fields.update(rating=e.data["rating"], comment=comment)
+        copy, mine = petition_step(
+            petition=copy,
+            actor=User.objects.get(pk=e.actor_id) if e.actor_id else None,
+            action=e.action,
+            reason=e.reason,
+            note=e.public_note or e.internal_note,
+            # The generator's staff never tick "show to the resident".
+            share=False,
+            **fields,
+        )
+        if mine is None:
+            differences.append(f"{grown.reference} {e.action}: the services did nothing")
+            break
+        for f in EVENT_FIELDS:
+            if getattr(mine, f) != getattr(e, f):
+                differences.append(
+                    f"{grown.reference} {e.action} {f}: {getattr(mine, f)!r} / {getattr(e, f)!r}"
+                )
+        if set(mine.data) != set(e.data) or not all(_near(mine.data[k], e.data[k]) for k in e.data):
+            differences.append(f"{grown.reference} {e.action} data: {mine.data} grown {e.data}")
+        told, grown_told = _messages(mine, copy.reference), _messages(e, grown.reference)
+        if told != grown_told:
+            differences.append(f"{grown.reference} {e.action} messages: {told} grown {grown_told}")
+    copy.refresh_from_db()
+    for f in PETITION_FIELDS:
+        if getattr(copy, f) != getattr(grown, f):
+            differences.append(
+                f"{grown.reference} {f}: {getattr(copy, f)!r} grown {getattr(grown, f)!r}"
+            )
+    for f in PETITION_TIMES:
+        if not _near(getattr(copy, f), getattr(grown, f)):
+            differences.append(
+                f"{grown.reference} {f}: {getattr(copy, f)} grown {getattr(grown, f)}"
+            )
+    return differences
+
+
+def test_grown_stories_are_what_the_services_write(district: Any, time_machine: Any) -> None:
+    """One grown request of each road (its moves and its watch's steps), played
+    through the services at its times: the same events, fields and messages."""
+    demo_requests, _output = district
+    grown = (
+        Petition.objects.filter(pk__gt=demo_requests, merged_into__isnull=True)
+        .exclude(pk__in=Petition.objects.filter(merged_into__isnull=False).values("merged_into"))
+        .select_related("building", "unit", "resident")
+        .order_by("pk")
+    )
+    roads: dict[tuple[str, ...], Petition] = {}
+    for p in grown:
+        road = tuple(p.events.order_by("id").values_list("action", flat=True))
+        roads.setdefault(road, p)
+    actions = {a for road in roads for a in road}
+    # Every move the generator makes, the watch's among them.
+    assert {
+        Action.HOLD,
+        Action.SEND_BACK,
+        Action.DECLINE,
+        Action.BREACH,
+        Action.DEADLINE_NEAR,
+    } <= actions
+    differences = [d for p in roads.values() for d in _replay(p, time_machine)]
+    assert differences == []
