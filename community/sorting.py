@@ -10,6 +10,7 @@ and tone digits, so a C collation and an ICU or glibc one agree.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from pypinyin import Style, lazy_pinyin
 
@@ -68,6 +69,24 @@ _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4}
 _DIGITS |= {"五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _UNITS = {"十": 10, "百": 100, "千": 1000}
 _NUMBER = re.compile(r"[0-9０-９]+|[零〇一二两三四五六七八九十百千]+")
+
+
+def keep_name_sort(instance: Any, name: str, save_kwargs: dict[str, Any]) -> None:
+    """Before ``instance`` is saved: its ``name_sort`` spelled from ``name`` (a save
+    limited by ``update_fields`` saves the key with the name).
+
+    Called from ``save()`` (User, Volunteer) rather than a service: people are
+    written by services, the admin, the demo seed, imports and the test factories,
+    and a key one of them missed would misplace that person in every list without
+    anyone seeing why. It is not a rule of the domain, only the name spelled for
+    sorting, like a slug.
+    """
+    key = pinyin_key(name)
+    if key != instance.name_sort:
+        instance.name_sort = key
+        update_fields = save_kwargs.get("update_fields")
+        if update_fields is not None:
+            save_kwargs["update_fields"] = {*update_fields, "name_sort"}
 
 
 def _chinese_number(text: str) -> int:

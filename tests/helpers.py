@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from django.db import connection, connections, transaction
+
 
 @dataclass
 class BotServer:
@@ -231,3 +233,84 @@ def use_broker(url: str) -> Iterator[None]:
             os.environ["CELERY_BROKER_URL"] = previous_env
         app.conf.broker_url = previous_conf
         app._after_fork()
+
+
+# --- Races on PostgreSQL (the concurrency tests of every app) -----------------------
+
+RACE_TIMEOUT = 30.0
+
+
+@dataclass
+class Outcome:
+    value: Any = None
+    error: BaseException | None = None
+
+
+def _waiting_for_locks() -> int:
+    """Backends of the test database blocked on a lock right now."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return int(cursor.fetchone()[0])
+
+
+def race(*calls: Callable[[], Any], hold: Callable[[], Any]) -> list[Outcome]:
+    """Run ``calls`` at the same moment, each in a thread and connection of its own.
+
+    ``hold`` runs first in a transaction of a further thread and takes the lock
+    the calls need; it commits (changing nothing) once they all wait for it.
+    Returns what each call returned or raised, in order.
+    """
+    held, release = threading.Event(), threading.Event()
+    barrier = threading.Barrier(len(calls))
+    outcomes = [Outcome() for _ in calls]
+    holder_failed: list[BaseException] = []
+
+    def holder() -> None:
+        try:
+            with transaction.atomic():
+                hold()
+                held.set()
+                release.wait(RACE_TIMEOUT)
+        except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+            holder_failed.append(exc)
+            held.set()
+        finally:
+            connections.close_all()
+
+    def contender(outcome: Outcome, call: Callable[[], Any]) -> None:
+        try:
+            barrier.wait(RACE_TIMEOUT)
+            outcome.value = call()
+        except BaseException as exc:  # noqa: BLE001 - checked by the test
+            outcome.error = exc
+        finally:
+            connections.close_all()
+
+    holding = threading.Thread(target=holder, daemon=True)
+    holding.start()
+    assert held.wait(RACE_TIMEOUT), "the holder never took its lock"
+    assert not holder_failed, holder_failed
+    threads = [
+        threading.Thread(target=contender, args=(o, c), daemon=True)
+        for o, c in zip(outcomes, calls, strict=True)
+    ]
+    for t in threads:
+        t.start()
+    try:
+        # Let go once no contender can get further without the lock: each one is
+        # queued on it (or, were the code to take no lock, already done).
+        wait_for(
+            lambda: _waiting_for_locks() + sum(not t.is_alive() for t in threads) >= len(calls),
+            timeout=RACE_TIMEOUT,
+            what=f"{len(calls)} contenders to queue on the lock",
+        )
+    finally:
+        release.set()
+        for t in [*threads, holding]:
+            t.join(RACE_TIMEOUT)
+    assert not any(t.is_alive() for t in [*threads, holding]), "a thread is stuck"
+    assert not holder_failed, holder_failed
+    return outcomes

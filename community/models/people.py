@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from community.models.base import ROLE_SCOPE, Role, Scope, TimeStampedModel
 from community.models.organisation import Community, Department, Street
-from community.sorting import NAME_SORT_LENGTH, pinyin_key
+from community.sorting import NAME_SORT_LENGTH, keep_name_sort
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -84,20 +84,7 @@ class User(AbstractUser):
         return self.name or self.username
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        """Keep ``name_sort`` in step with the name it is made of.
-
-        Here rather than in a service: a person is written by the sign-up and
-        profile services, the admin, the demo seed, the resident import and the
-        test factories, and a key that missed one of them would misplace that
-        person in every list without anyone seeing why. It is not a rule of the
-        domain, only the name spelled for sorting (like a slug).
-        """
-        key = pinyin_key(str(self))
-        if key != self.name_sort:
-            self.name_sort = key
-            update_fields = kwargs.get("update_fields")
-            if update_fields is not None:
-                kwargs["update_fields"] = {*update_fields, "name_sort"}
+        keep_name_sort(self, str(self), kwargs)
         super().save(*args, **kwargs)
 
     def get_full_name(self) -> str:

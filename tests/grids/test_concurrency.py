@@ -20,7 +20,7 @@ from django.db import connection
 from community.models import User
 from grids.models import Hazard, HazardPhoto
 from grids.services import hazard_report
-from tests.petitions.test_concurrency import race
+from tests.helpers import race
 from tests.photos import phone_jpeg
 
 pytestmark = pytest.mark.django_db(transaction=True)

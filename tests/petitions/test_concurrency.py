@@ -15,7 +15,6 @@ on PostgreSQL (``.ci/run`` does this) runs them.
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -25,19 +24,17 @@ from typing import Any
 
 import pytest
 import time_machine
-from django.db import connection, connections, transaction
+from django.db import connection
 
 from community.errors import Conflict
 from community.models import Channel, Notification, User
 from petitions.models import Action, Petition, PetitionEvent, Status
 from petitions.services import petitions_deadline_sweep
 from petitions.services.watch import SECOND_RUNG_AFTER
-from tests.helpers import wait_for
+from tests.helpers import race
 from tests.petitions.conftest import PetitionWorld, move, walk_to
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-TIMEOUT = 30.0
 
 
 @pytest.fixture(autouse=True)
@@ -46,85 +43,6 @@ def _postgresql_only() -> None:
     # as well, where these cannot run, and on PostgreSQL, where they do.
     if connection.vendor != "postgresql":
         pytest.skip("row-lock races need PostgreSQL: DATABASE_URL=postgres://...")
-
-
-# --- The race ------------------------------------------------------------------------
-
-
-@dataclass
-class Outcome:
-    value: Any = None
-    error: BaseException | None = None
-
-
-def _waiting_for_locks() -> int:
-    """Backends of the test database blocked on a lock right now."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        )
-        return int(cursor.fetchone()[0])
-
-
-def race(*calls: Callable[[], Any], hold: Callable[[], Any]) -> list[Outcome]:
-    """Run ``calls`` at the same moment, each in a thread and connection of its own.
-
-    ``hold`` runs first in a transaction of a further thread and takes the lock
-    the calls need; it commits (changing nothing) once they all wait for it.
-    Returns what each call returned or raised, in order.
-    """
-    held, release = threading.Event(), threading.Event()
-    barrier = threading.Barrier(len(calls))
-    outcomes = [Outcome() for _ in calls]
-    holder_failed: list[BaseException] = []
-
-    def holder() -> None:
-        try:
-            with transaction.atomic():
-                hold()
-                held.set()
-                release.wait(TIMEOUT)
-        except BaseException as exc:  # noqa: BLE001 - reported by the main thread
-            holder_failed.append(exc)
-            held.set()
-        finally:
-            connections.close_all()
-
-    def contender(outcome: Outcome, call: Callable[[], Any]) -> None:
-        try:
-            barrier.wait(TIMEOUT)
-            outcome.value = call()
-        except BaseException as exc:  # noqa: BLE001 - checked by the test
-            outcome.error = exc
-        finally:
-            connections.close_all()
-
-    holding = threading.Thread(target=holder, daemon=True)
-    holding.start()
-    assert held.wait(TIMEOUT), "the holder never took its lock"
-    assert not holder_failed, holder_failed
-    threads = [
-        threading.Thread(target=contender, args=(o, c), daemon=True)
-        for o, c in zip(outcomes, calls, strict=True)
-    ]
-    for t in threads:
-        t.start()
-    try:
-        # Let go once no contender can get further without the lock: each one is
-        # queued on it (or, were the code to take no lock, already done).
-        wait_for(
-            lambda: _waiting_for_locks() + sum(not t.is_alive() for t in threads) >= len(calls),
-            timeout=TIMEOUT,
-            what=f"{len(calls)} contenders to queue on the lock",
-        )
-    finally:
-        release.set()
-        for t in [*threads, holding]:
-            t.join(TIMEOUT)
-    assert not any(t.is_alive() for t in [*threads, holding]), "a thread is stuck"
-    assert not holder_failed, holder_failed
-    return outcomes
 
 
 def lock_request(p: Petition) -> Callable[[], Any]:

@@ -22,7 +22,7 @@ from django.db import connection
 
 from community.models import Notification
 from tests.community.factories import UserFactory
-from tests.petitions.test_concurrency import race
+from tests.helpers import race
 from tests.volunteers.conftest import VolunteerWorld
 from volunteers import services
 from volunteers.models import Activity, SignUp, SignUpAction, SignUpStatus

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from community.models import DESCRIPTION_LENGTH, Community, Membership, Role, TimeStampedModel, User
-from community.sorting import NAME_SORT_LENGTH, pinyin_key
+from community.sorting import NAME_SORT_LENGTH, keep_name_sort
 from grids.models import Resident
 
 # --- Who is where -----------------------------------------------------------------------
@@ -125,17 +125,8 @@ class Volunteer(TimeStampedModel):
         return self.name
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        """Keep ``name_sort`` in step with the name (as ``User.save`` does, and for
-        the same reason: a volunteer is written by the enrolment services, the
-        admin, the demo and the factories, and a key one of them missed would
-        misplace that volunteer in every list). ``bulk_create`` skips this: the
-        demo, which uses it, sets the key itself."""
-        key = pinyin_key(self.name)
-        if key != self.name_sort:
-            self.name_sort = key
-            update_fields = kwargs.get("update_fields")
-            if update_fields is not None:
-                kwargs["update_fields"] = {*update_fields, "name_sort"}
+        # ``bulk_create`` skips this: the demo, which uses it, sets the key itself.
+        keep_name_sort(self, self.name, kwargs)
         super().save(*args, **kwargs)
 
 
