@@ -9,6 +9,7 @@ from io import StringIO
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
@@ -29,6 +30,7 @@ from petitions.models import (
 )
 from petitions.services import petition_submit
 from petitions.services.workflow import petition_step
+from tests.conftest import WORLD_NOW
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +44,13 @@ def district(demo_module, django_db_blocker):
     demo's count is not its last id) and the command's output.
     """
     out = StringIO()
-    with django_db_blocker.unblock(), transaction.atomic():
+    # Grown, and read, on the demo's day (the district runs up to "now"), never on
+    # the day the suite happens to run.
+    with (
+        time_machine.travel(WORLD_NOW + timedelta(minutes=5), tick=True),
+        django_db_blocker.unblock(),
+        transaction.atomic(),
+    ):
         last_demo = Petition.objects.aggregate(last=Max("pk"))["last"] or 0
         call_command("grow_district", "--size", "smoke", stdout=out)
         yield last_demo, out.getvalue()
