@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
-from django.core import signing
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -22,7 +20,7 @@ from community.models import (
     Street,
     User,
 )
-from community.models.drafts import PHOTO_DRAFT_LIFETIME, PHOTO_DRAFT_SALT
+from community.models.drafts import PHOTO_DRAFT_LIFETIME, photo_draft_unsign
 
 
 def account_for_phone(phone: str) -> User | None:
@@ -148,9 +146,8 @@ def communities_with_street(user: User | AnonymousUser) -> QuerySet[Community]:
 def photo_draft_photo(*, token: str, pk: int, viewer: User | AnonymousUser) -> bytes | None:
     """One kept photo (see community.models.drafts) for whoever holds its draft's
     signed token: the draft's owner, or anyone for a draft made without an account."""
-    try:
-        value = uuid.UUID(hex=signing.Signer(salt=PHOTO_DRAFT_SALT).unsign(token))
-    except (signing.BadSignature, ValueError):
+    value = photo_draft_unsign(token)
+    if value is None:
         return None
     owners = Q(draft__owner__isnull=True)
     if viewer.is_authenticated:

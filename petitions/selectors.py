@@ -11,6 +11,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -118,9 +119,7 @@ def duplicates_for(user: User, *, building_id: int, category: str) -> list[Dupli
     out = []
     for p in rows:
         may_open = p.pk in seen
-        text = " ".join(p.description.split())
-        if len(text) > EXCERPT_LENGTH:
-            text = text[: EXCERPT_LENGTH - 1] + "…"
+        text = Truncator(" ".join(p.description.split())).chars(EXCERPT_LENGTH)
         out.append(
             Duplicate(
                 reference=p.reference,

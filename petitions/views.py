@@ -270,6 +270,7 @@ def _detail(
         if staff and p.status in ("submitted", "accepted")
         else []
     )
+    urged = selectors.urged_today(p, events)
     return render(
         request,
         "petitions/detail.html",
@@ -281,8 +282,8 @@ def _detail(
             "is_community": Desk.COMMUNITY in desks,
             "events": events,
             "progress": selectors.progress(p, events),
-            "can_urge": Action.URGE in allowed and not selectors.urged_today(p, events),
-            "urged_today": selectors.urged_today(p, events),
+            "can_urge": Action.URGE in allowed and not urged,
+            "urged_today": urged,
             "urge_url": reverse("petitions:act", args=[p.pk, Action.URGE.value]),
             "duplicates": duplicates,
             "merged_from": list(p.merged_from.all()) if staff else [],

@@ -15,6 +15,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+from django.core import signing
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +25,19 @@ from community.models.people import User
 # A draft left this long is swept; its token then opens nothing.
 PHOTO_DRAFT_LIFETIME = timedelta(hours=24)
 PHOTO_DRAFT_SALT = "community.photo-draft"
+
+
+def photo_draft_sign(token: uuid.UUID) -> str:
+    """A draft's token as the browser holds it (signed, so no one guesses another's)."""
+    return signing.Signer(salt=PHOTO_DRAFT_SALT).sign(token.hex)
+
+
+def photo_draft_unsign(signed: str) -> uuid.UUID | None:
+    """The draft token behind a signed one; None when it is forged or garbled."""
+    try:
+        return uuid.UUID(hex=signing.Signer(salt=PHOTO_DRAFT_SALT).unsign(signed))
+    except (signing.BadSignature, ValueError):
+        return None
 
 
 class PhotoDraft(models.Model):

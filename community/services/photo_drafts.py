@@ -10,11 +10,9 @@ photos are attached once and the draft is gone with the commit.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 from datetime import timedelta
 
-from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -24,17 +22,15 @@ from django.utils.translation import gettext_lazy as _
 from community.errors import DomainError
 from community.images import MAX_PHOTOS, CleanPhoto, clean_photos
 from community.models import PhotoDraft, PhotoDraftPhoto, User
-from community.models.drafts import PHOTO_DRAFT_LIFETIME, PHOTO_DRAFT_SALT
+from community.models.drafts import PHOTO_DRAFT_LIFETIME, photo_draft_sign, photo_draft_unsign
 
-DRAFT_LIFETIME = PHOTO_DRAFT_LIFETIME
-DRAFT_SALT = PHOTO_DRAFT_SALT
 # Each refused send with photos may start a draft: a bound on the rows one account
 # can fill in a day (an honest person sends a few).
 DRAFTS_PER_OWNER_PER_DAY = 100
 
 
 def photo_draft_token(draft: PhotoDraft) -> str:
-    return signing.Signer(salt=DRAFT_SALT).sign(draft.token.hex)
+    return photo_draft_sign(draft.token)
 
 
 def photo_draft_open(*, token: str, owner: User | None, purpose: str) -> PhotoDraft | None:
@@ -44,12 +40,11 @@ def photo_draft_open(*, token: str, owner: User | None, purpose: str) -> PhotoDr
     ``owner`` None opens only drafts made without an account (the poster report),
     whose signed token is all there is to hold.
     """
-    try:
-        value = uuid.UUID(hex=signing.Signer(salt=DRAFT_SALT).unsign(token))
-    except (signing.BadSignature, ValueError):
+    value = photo_draft_unsign(token)
+    if value is None:
         return None
     rows = PhotoDraft.objects.filter(
-        token=value, purpose=purpose, created_at__gte=timezone.now() - DRAFT_LIFETIME
+        token=value, purpose=purpose, created_at__gte=timezone.now() - PHOTO_DRAFT_LIFETIME
     )
     rows = rows.filter(owner=owner) if owner is not None else rows.filter(owner__isnull=True)
     return rows.first()
@@ -130,6 +125,6 @@ def photo_draft_take(draft: PhotoDraft | None, *, owner: User | None) -> list[Cl
 def photo_drafts_sweep() -> int:
     """Delete drafts older than a day (their photos with them)."""
     _total, per_model = PhotoDraft.objects.filter(
-        created_at__lt=timezone.now() - DRAFT_LIFETIME
+        created_at__lt=timezone.now() - PHOTO_DRAFT_LIFETIME
     ).delete()
     return per_model.get(PhotoDraft._meta.label, 0)

@@ -3,7 +3,7 @@ the time limits of the desks that sign for, review and call back (StageLimit).""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from petitions.models import Category, DeadlineRule, Priority, StageLimit, Status
 
@@ -63,3 +63,8 @@ def stage_hours(stage: str, priority: str) -> int:
         for r in StageLimit.objects.filter(stage=stage, priority__in=[priority, ""])
     }
     return rules.get(priority) or rules.get("") or STAGE_HOURS[stage][priority]
+
+
+def warn_at(due: datetime, now: datetime) -> datetime:
+    """When a clock started at ``now`` warns: in its last quarter, at most a day before."""
+    return due - min((due - now) / 4, timedelta(hours=24))

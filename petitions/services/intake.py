@@ -26,7 +26,7 @@ from petitions.models import (
     Priority,
     Status,
 )
-from petitions.services.deadlines import stage_hours
+from petitions.services.deadlines import stage_hours, warn_at
 from petitions.services.desks import home_communities, may_record_at
 from petitions.services.notices import notify_event
 from petitions.services.photos import photos_save
@@ -191,7 +191,7 @@ def _file(
                 client_token=token,
                 accept_by=now + limit,
                 due_at=now + limit,
-                warn_at=now + limit - min(limit / 4, timedelta(hours=24)),
+                warn_at=warn_at(now + limit, now),
                 deadline_cycle=1,
                 created_at=now,
             )

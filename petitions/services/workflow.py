@@ -38,7 +38,7 @@ from petitions.models import (
     Rating,
     Status,
 )
-from petitions.services.deadlines import deadline_hours, stage_hours
+from petitions.services.deadlines import deadline_hours, stage_hours, warn_at
 from petitions.services.desks import DESK_ORDER, desks_of
 from petitions.services.notices import notify_event
 from petitions.services.photos import photos_save
@@ -81,9 +81,8 @@ def _start_clock(p: Petition, due: datetime, now: datetime, *, keep_hold: bool =
     put on hold before it was signed for); the resume moves the new deadline
     by the whole pause, as it moves the promised one.
     """
-    window = due - now
     p.due_at = due
-    p.warn_at = due - min(window / 4, timedelta(hours=24))
+    p.warn_at = warn_at(due, now)
     p.warned = False
     p.breach_level = 0
     p.deadline_cycle += 1

@@ -33,6 +33,7 @@ from grids.models import (
 )
 from grids.selectors import work_tally
 from grids.selectors_notices import notices_for
+from tests.conftest import WORLD_NOW
 
 pytestmark = pytest.mark.django_db
 
@@ -119,9 +120,8 @@ def test_the_work_log_holds_every_kind_and_the_tally_counts_them(seeded):
         entries = WorkLogEntry.objects.filter(grid__community__name=community)
         assert set(entries.values_list("category", flat=True)) == set(WorkCategory.values)
     shuji = User.objects.get(username="shuji")
-    today = timezone.localdate()
-    # This month or, early in a month, the one before: every worker of her grids counts.
-    month = today.replace(day=1) if today.day > 7 else (today.replace(day=1) - timedelta(days=1))
+    # The demo is seeded at WORLD_NOW (1 June): its four weeks of field work are in May.
+    month = (WORLD_NOW.date().replace(day=1) - timedelta(days=1)).replace(day=1)
     tally = {t.worker.username: t for t in work_tally(shuji, month)}
     assert {"wangge", "wangge2", "wangge3"} <= set(tally)
     kinds = list(WorkCategory.values)
