@@ -25,6 +25,7 @@ from community.models import (
     Street,
     User,
 )
+from community.sorting import pinyin_key
 from grids.models import (
     Building,
     BuildingUnit,
@@ -239,9 +240,11 @@ class Grower:
         def account(role: str, **unit: Any) -> User:
             nonlocal n
             n += 1
+            name = person(self.rng)
             user = User(
                 username=f"d{n:05d}",
-                name=person(self.rng),
+                name=name,
+                name_sort=pinyin_key(name),  # bulk_create skips User.save()
                 phone=self.phone(),
                 password=self.password,
             )
@@ -269,7 +272,8 @@ class Grower:
         self, communities: list[Community], workers: dict[int, list[User]]
     ) -> dict[int, list[Grid]]:
         grids = [
-            Grid(community=c, kind=GridKind.BASIC, name=f"第{i + 1}网格")
+            # position: what Grid.save() would read from the name (bulk_create skips it)
+            Grid(community=c, kind=GridKind.BASIC, name=f"第{i + 1}网格", position=i + 1)
             for c in communities
             for i in range(self.size.basic_grids)
         ]
@@ -355,6 +359,7 @@ class Grower:
                                 "id": user_id,
                                 "username": f"r{resident_id}",
                                 "name": row["name"],
+                                "name_sort": pinyin_key(row["name"]),
                                 "phone": phone,
                                 "password": self.password,
                                 "email": "",
@@ -511,7 +516,13 @@ class Grower:
             for c in Community.objects.filter(street__name=STREET, name__in=(YUJING, JINGHANG))
         }
         users = User.objects.bulk_create(
-            User(username=f"r{r.pk}", name=r.name, phone=r.phone, password=self.password)
+            User(
+                username=f"r{r.pk}",
+                name=r.name,
+                name_sort=pinyin_key(r.name),
+                phone=r.phone,
+                password=self.password,
+            )
             for r in chosen
         )
         building_community = dict(

@@ -306,3 +306,9 @@ def test_grown_stories_are_what_the_services_write(district: Any, time_machine: 
     } <= actions
     differences = [d for p in roads.values() for d in _replay(p, time_machine)]
     assert differences == []
+
+
+def test_grown_people_and_grids_sort_as_the_portal_sorts_them(district: Any) -> None:
+    # bulk writes skip User.save() and Grid.save(): the generator fills their keys
+    assert not User.objects.filter(name_sort="").exclude(name="").exists()
+    assert not Grid.objects.filter(position=0).exists()
