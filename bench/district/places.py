@@ -359,7 +359,7 @@ class Grower:
                                 "id": user_id,
                                 "username": f"r{resident_id}",
                                 "name": row["name"],
-                                "name_sort": pinyin_key(row["name"]),
+                                "name_sort": pinyin_key(str(row["name"])),
                                 "phone": phone,
                                 "password": self.password,
                                 "email": "",
